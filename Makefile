@@ -1,0 +1,14 @@
+# The two commands of the README. Everything they need is set up on first use (see devkit/).
+PYTHON ?= python3
+SERVE ?= 1
+
+.PHONY: demo test i18n
+
+demo:
+	$(PYTHON) -m devkit demo $(if $(filter 0,$(SERVE)),--no-serve,)
+
+test:
+	$(PYTHON) -m devkit test
+
+i18n:
+	$(PYTHON) -m devkit i18n

@@ -1,0 +1,95 @@
+"""``make demo``: Odoo 19 with the addon and its demo data on http://127.0.0.1:8069 (admin / admin).
+
+The demo database is copied from the cached base database and the addon installed once; later runs
+only update the addon when its files changed, so running it again is fast and keeps the data.
+"""
+
+import hashlib
+import socket
+import subprocess
+
+from . import console, odoo_locator, system_packages, venv
+from .cluster import Cluster, find_bindir
+from .odoo_run import OdooRunner
+from .paths import ADDON, STATE
+
+DEMO_DB = "dunning_demo"
+PORT = 8069
+NO_ODOO = """No Odoo 19 found, so there is nothing to serve. Provide an Odoo 19 source tree and run again:
+    ODOO_SRC=/path/to/odoo-19 make demo
+(the tree holds odoo-bin, odoo/ and addons/; it is remembered for this machine), or install an
+importable odoo 19 package into .venv. See the README, section "Giving it Odoo 19"."""
+SUMMARY = """
+company = env.ref("base.main_company")
+moves = env["account.move"].search([
+    ("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+])
+today = odoo.fields.Date.context_today(env.user)
+open_moves = moves.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
+overdue = open_moves.filtered(lambda m: m.invoice_date_due and m.invoice_date_due < today)
+print(f"company: {company.name} ({company.currency_id.name}, chart {company.chart_template})")
+print(f"customers with invoices: {len(moves.partner_id.commercial_partner_id)}")
+print(f"posted customer invoices: {len(moves)}, open: {len(open_moves)}, "
+      f"partly paid: {len(open_moves.filtered(lambda m: m.payment_state == 'partial'))}, overdue: {len(overdue)}")
+print(f"open amount: {sum(open_moves.mapped('amount_residual')):.2f} {company.currency_id.name}")
+"""
+
+
+def addon_digest():
+    digest = hashlib.sha256()
+    for path in sorted(ADDON.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(ADDON)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _port_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _prepare_database(runner):
+    stamp = STATE / f"{DEMO_DB}.addon-digest"
+    digest = addon_digest()
+    if not runner.cluster.database_exists(DEMO_DB):
+        template = runner.ensure_template()
+        console.step(f"creating the demo database {DEMO_DB} with {ADDON.name} and its demo data")
+        runner.copy_database(template, DEMO_DB)
+        action = ["-i", ADDON.name]
+    elif not stamp.exists() or stamp.read_text() != digest:
+        console.step(f"updating {ADDON.name} in {DEMO_DB}: its files changed")
+        action = ["-u", ADDON.name]
+    else:
+        return
+    code, summary, logfile = runner.run(
+        [*runner.server_options(), "-d", DEMO_DB, *action, "--stop-after-init"], "demo-install",
+    )
+    if code or summary.problems:
+        raise console.Fatal(f"installing {ADDON.name} in the demo database went wrong; see {logfile}")
+    stamp.write_text(digest)
+
+
+def main(serve):
+    venv.ensure()
+    install = odoo_locator.find(venv.python())
+    if install is None:
+        raise console.Fatal(NO_ODOO)
+    console.step(f"Odoo 19 from {install.origin}")
+    system_packages.ensure()
+    with Cluster(find_bindir(venv.python())) as cluster:
+        runner = OdooRunner(install, cluster)
+        _prepare_database(runner)
+        print(runner.shell(DEMO_DB, SUMMARY, "demo-summary"), end="", flush=True)
+        if not serve:
+            return 0
+        if not _port_free(PORT):
+            raise console.Fatal(f"port {PORT} is taken: stop what listens there, then run make demo again")
+        console.step(f"serving http://127.0.0.1:{PORT} (login admin / admin); Ctrl-C stops")
+        options = [opt for opt in runner.server_options() if not opt.startswith(("--http-port", "--max-cron"))]
+        command = install.odoo(*options, f"--http-port={PORT}", "-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$",
+                               "--max-cron-threads=1")
+        try:
+            return subprocess.run(command, env=runner.environ(), check=False).returncode
+        except KeyboardInterrupt:
+            return 0
