@@ -1,0 +1,49 @@
+from unittest import SkipTest
+
+from odoo import fields
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestDemoData(TransactionCase):
+    """The demo a person explores with ``make demo``: customers and a spread of open invoices."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not cls.env.ref("base.module_dunning_pis").demo:
+            raise SkipTest("the database has no demo data")
+        cls.customers = cls.env["res.partner"].browse([
+            cls.env.ref(f"dunning_pis.demo_partner_{name}").id
+            for name in ("boulangerie", "garage", "transports", "hotel", "cafe", "atelier",
+                         "consumer", "nordic", "bauer")
+        ])
+        cls.invoices = cls.env["account.move"].search([
+            ("partner_id", "in", cls.customers.ids), ("move_type", "=", "out_invoice"),
+        ])
+
+    def test_fifty_posted_invoices_due_from_30_days_ahead_to_120_behind(self):
+        self.assertEqual(len(self.invoices), 50)
+        self.assertEqual(set(self.invoices.mapped("state")), {"posted"})
+        offsets = [(due - fields.Date.context_today(self.invoices)).days
+                   for due in self.invoices.mapped("invoice_date_due")]
+        self.assertEqual((min(offsets), max(offsets)), (-120, 30))
+        self.assertGreater(len([o for o in offsets if o < 0]), 30, "most demo invoices are overdue")
+
+    def test_some_invoices_partly_paid(self):
+        partial = self.invoices.filtered(lambda m: m.payment_state == "partial")
+        self.assertGreaterEqual(len(partial), 5)
+        for invoice in partial:
+            self.assertTrue(0 < invoice.amount_residual < invoice.amount_total)
+
+    def test_customers_of_different_profiles(self):
+        self.assertIn(False, self.customers.mapped("is_company"), "a consumer is among them")
+        self.assertGreater(len(self.customers.country_id), 1, "customers from several countries")
+        self.assertTrue(all(self.customers.mapped("city")), "postal addresses are structured")
+
+    def test_loading_again_creates_nothing(self):
+        again = self.env["dunning.demo.data"].create_demo_invoices(self.customers.ids)
+        self.assertFalse(again)
+        self.assertEqual(self.env["account.move"].search_count([
+            ("partner_id", "in", self.customers.ids), ("move_type", "=", "out_invoice"),
+        ]), 50)
