@@ -5,3 +5,14 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     dunning_auto_run = fields.Boolean(related="company_id.dunning_auto_run", readonly=False)
+    dunning_default_policy_id = fields.Many2one(related="company_id.dunning_default_policy_id", readonly=False)
+    dunning_default_controller_id = fields.Many2one(
+        related="company_id.dunning_default_controller_id", readonly=False,
+    )
+    dunning_indemnity_amount = fields.Monetary(related="company_id.dunning_indemnity_amount", readonly=False)
+    dunning_interest_mode = fields.Selection(related="company_id.dunning_interest_mode", readonly=False)
+    dunning_interest_margin = fields.Float(related="company_id.dunning_interest_margin", readonly=False)
+    dunning_fixed_interest_rate = fields.Float(related="company_id.dunning_fixed_interest_rate", readonly=False)
+    dunning_invoice_charges = fields.Boolean(related="company_id.dunning_invoice_charges", readonly=False)
+    dunning_fee_account_id = fields.Many2one(related="company_id.dunning_fee_account_id", readonly=False)
+    dunning_interest_account_id = fields.Many2one(related="company_id.dunning_interest_account_id", readonly=False)

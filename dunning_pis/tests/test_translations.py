@@ -17,8 +17,11 @@ class TestTranslations(TransactionCase):
         current = {(e.msgctxt, e.msgid) for e in polib.pofile(buffer.getvalue().decode())}
         template = f"{get_module_path('dunning_pis')}/i18n/dunning_pis.pot"
         committed = {(e.msgctxt, e.msgid) for e in polib.pofile(template)}
-        self.assertFalse(current - committed, "terms missing from i18n/dunning_pis.pot: run make i18n")
-        self.assertFalse(committed - current, "terms gone from the code are still in the template: run make i18n")
+        missing, gone = current - committed, committed - current
+        self.assertFalse(missing, f"{len(missing)} terms missing from i18n/dunning_pis.pot (run make i18n), "
+                                  f"such as {sorted(missing, key=str)[:3]}")
+        self.assertFalse(gone, f"{len(gone)} terms of i18n/dunning_pis.pot are gone from the code (run make i18n), "
+                               f"such as {sorted(gone, key=str)[:3]}")
 
     def test_french_is_loaded_from_the_catalogue(self):
         self.env["res.lang"]._activate_lang("fr_FR")

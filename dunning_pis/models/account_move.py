@@ -1,0 +1,151 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..receivables.late_charges import UnknownRate, late_interest, recovery_indemnity
+from .dunning_communication import ACTIVE_STATES, OPEN_PAYMENT_STATES
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    dunning_line_ids = fields.One2many("dunning.line", "invoice_id", string="Dunning history", readonly=True)
+    dunning_level_id = fields.Many2one(
+        "dunning.level", string="Dunning level", compute="_compute_dunning_state", store=True, index="btree_not_null",
+        help="The most advanced reminder sent for this invoice.",
+    )
+    dunning_last_date = fields.Date(string="Last reminder", compute="_compute_dunning_state", store=True)
+    dunning_next_date = fields.Date(string="Next reminder", compute="_compute_dunning_next_date")
+    dunning_disputed = fields.Boolean(string="Disputed", copy=False, tracking=True)
+    dunning_dispute_reason = fields.Char(string="Dispute reason", copy=False, tracking=True)
+    dunning_dispute_date = fields.Date(string="Disputed on", copy=False)
+    dunning_promise_date = fields.Date(
+        string="Promised payment date", copy=False, tracking=True,
+        help="Dunning waits until this date and resumes the day after if the invoice is still unpaid.",
+    )
+    dunning_promise_amount = fields.Monetary(string="Promised amount", copy=False, tracking=True)
+
+    @api.depends("dunning_line_ids.state")
+    def _compute_dunning_state(self):
+        for move in self:
+            sent = move.dunning_line_ids.filtered(lambda line: line.state == "sent")
+            top = sent.sorted(lambda line: (line.level_id.sequence, line.level_id.delay_days, line.date))[-1:]
+            move.dunning_level_id = top.level_id
+            move.dunning_last_date = max(sent.mapped("date"), default=False)
+
+    @api.depends("dunning_level_id", "invoice_date_due", "payment_state", "dunning_disputed", "dunning_promise_date")
+    @api.depends_context("company")
+    def _compute_dunning_next_date(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            policy = move.commercial_partner_id._dunning_policy(move.company_id)
+            level = policy._next_level(move.dunning_level_id) if policy else None
+            while level and level.is_preventive and move.invoice_date_due and move.invoice_date_due < today:
+                level = policy._next_level(level)
+            if not level or not move._dunning_is_open(today, ignore_pauses=True):
+                move.dunning_next_date = False
+                continue
+            dates = [move.invoice_date_due + timedelta(days=level.delay_days), today]
+            if move.dunning_promise_date:
+                dates.append(move.dunning_promise_date + timedelta(days=1))
+            move.dunning_next_date = max(dates)
+
+    def _dunning_is_open(self, date, ignore_pauses=False):
+        """Whether this invoice is still to remind on ``date``: open, and not disputed nor promised."""
+        self.ensure_one()
+        if not (self.move_type == "out_invoice" and self.state == "posted"
+                and self.payment_state in OPEN_PAYMENT_STATES):
+            return False
+        partner = self.commercial_partner_id
+        if partner.dunning_blocked or partner.dunning_in_collection:
+            return False
+        return ignore_pauses or not (
+            self.dunning_disputed or (self.dunning_promise_date and self.dunning_promise_date >= date)
+        )
+
+    def _dunning_payments(self):
+        """{invoice id: [(date, amount in invoice currency)]}: what was paid on each, and when."""
+        payments = defaultdict(list)
+        if not self:
+            return payments
+        self.env["account.partial.reconcile"].flush_model()
+        self.env.cr.execute("""
+            SELECT line.move_id, partial.max_date, partial.debit_amount_currency
+              FROM account_partial_reconcile partial
+              JOIN account_move_line line ON line.id = partial.debit_move_id
+             WHERE line.move_id = ANY(%s) AND line.display_type = 'payment_term'
+        """, [self.ids])
+        for move_id, date, amount in self.env.cr.fetchall():
+            payments[move_id].append((date, amount))
+        return payments
+
+    def _dunning_indemnity_charged(self, ignore_lines):
+        """Invoices on which the recovery indemnity was already claimed by another reminder."""
+        lines = self.env["dunning.line"].search([
+            ("invoice_id", "in", self.ids), ("indemnity_amount", ">", 0), ("state", "in", ACTIVE_STATES),
+            ("id", "not in", ignore_lines.ids),
+        ])
+        return lines.invoice_id
+
+    def _dunning_figures(self, date, indemnity=False, interest=False, ignore_lines=None, claimed_once=True):
+        """{invoice id: amount due, days late, indemnity and interest} as of ``date``, in invoice currency.
+
+        With ``claimed_once``, the indemnity already claimed by another reminder is not claimed again.
+        """
+        charged = self.browse()
+        if indemnity and claimed_once:
+            charged = self._dunning_indemnity_charged(ignore_lines or self.env["dunning.line"])
+        payments = self._dunning_payments() if interest else {}
+        rate_tables = {}
+        figures = {}
+        for move in self:
+            days_late = (date - move.invoice_date_due).days
+            company, currency = move.company_id, move.currency_id
+            values = {"amount_residual": move.amount_residual, "days_late": days_late,
+                      "indemnity_amount": 0.0, "interest_amount": 0.0}
+            if days_late > 0 and indemnity:
+                owed = recovery_indemnity(move.commercial_partner_id._dunning_is_business(), move in charged,
+                                          company.dunning_indemnity_amount)
+                values["indemnity_amount"] = company.currency_id._convert(float(owed), currency, company, date)
+            if days_late > 0 and interest:
+                if company not in rate_tables:
+                    rate_tables[company] = self.env["dunning.interest.rate"]._rate_table(company)
+                try:
+                    values["interest_amount"] = float(late_interest(
+                        move.amount_total, move.invoice_date_due, date, rate_tables[company],
+                        payments.get(move.id, ()), currency.decimal_places,
+                    ))
+                except UnknownRate as error:
+                    raise UserError(self.env._(
+                        "No late-payment reference rate is known for the half-year starting on %(date)s: add it "
+                        "under Dunning > Configuration > Interest rates.", date=error.half_year,
+                    )) from error
+            figures[move.id] = values
+        return figures
+
+    def _dunning_invoice_pdfs(self):
+        """The invoices' PDF, as attachments to put on a reminder email."""
+        attachments = self.env["ir.attachment"]
+        for invoice in self:
+            content, kind = self.env["ir.actions.report"]._render("account.account_invoices", invoice.ids)
+            attachments |= attachments.create({
+                "name": f"{invoice._get_report_base_filename()}.{'pdf' if kind == 'pdf' else 'html'}",
+                "raw": content,
+                "res_model": "account.move",
+                "res_id": invoice.id,
+            })
+        return attachments
+
+    def action_dunning_dispute(self):
+        return self.env["dunning.pause.wizard"]._open(self, "dispute")
+
+    def action_dunning_promise(self):
+        return self.env["dunning.pause.wizard"]._open(self, "promise")
+
+    def action_dunning_clear_dispute(self):
+        self.write({"dunning_disputed": False, "dunning_dispute_reason": False, "dunning_dispute_date": False})
+
+    def action_dunning_cancel_promise(self):
+        self.write({"dunning_promise_date": False, "dunning_promise_amount": 0.0})

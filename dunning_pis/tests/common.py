@@ -1,0 +1,96 @@
+from contextlib import contextmanager
+from datetime import date, timedelta
+from unittest.mock import patch
+
+from odoo import Command
+from odoo.tests import new_test_user
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.base.models.ir_mail_server import IrMail_Server
+
+from .loopback_smtp import LoopbackSMTP
+
+TODAY = date(2026, 6, 30)
+
+
+class DunningCommon(AccountTestInvoicingCommon):
+    """A French company with the default policy, a business customer, a consumer and a controller.
+
+    Tests freeze time on TODAY; invoices are created untaxed so their totals are the amounts given.
+    """
+
+    @classmethod
+    @AccountTestInvoicingCommon.setup_chart_template("fr")
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.policy = cls.env.ref("dunning_pis.policy_france")
+        cls.company.write({
+            "dunning_default_policy_id": cls.policy.id,
+            "external_report_layout_id": cls.env.ref("web.external_layout_standard").id,
+        })
+        cls.level = {level.delay_days: level for level in cls.policy.level_ids}
+        cls.controller = new_test_user(
+            cls.env, login="controller", name="Claire Controller", email="claire@example.com",
+            groups="dunning_pis.group_dunning_user", company_id=cls.company.id,
+        )
+        cls.business = cls.env["res.partner"].create({
+            "name": "Boulangerie Test SARL", "is_company": True, "email": "compta@boulangerie.example",
+            "street": "12 rue de la République", "zip": "69002", "city": "Lyon",
+            "country_id": cls.env.ref("base.fr").id, "dunning_controller_id": cls.controller.id,
+        })
+        cls.consumer = cls.env["res.partner"].create({
+            "name": "Jean Client", "email": "jean@example.com", "city": "Paris",
+            "country_id": cls.env.ref("base.fr").id,
+        })
+        cls.smtp = LoopbackSMTP().start()
+        cls.addClassCleanup(cls.smtp.stop)
+        cls.env["ir.mail_server"].create({
+            "name": "Loopback", "smtp_host": "127.0.0.1", "smtp_port": cls.smtp.port, "sequence": 0,
+            "smtp_encryption": "none", "smtp_authentication": "login",
+        })
+
+    def setUp(self):
+        super().setUp()
+        # Odoo does not send emails during tests; these tests hand them to the loopback server.
+        self.startPatcher(patch.object(IrMail_Server, "_disable_send", return_value=False))
+        self.smtp.messages.clear()
+
+    @classmethod
+    def invoice(cls, partner, amount, due, currency=None):
+        """A posted, untaxed customer invoice of ``amount`` due on ``due``."""
+        return cls._create_invoice(
+            partner_id=partner,
+            invoice_date=due - timedelta(days=30),
+            invoice_date_due=due,
+            currency_id=currency,
+            invoice_payment_term_id=False,
+            invoice_line_ids=[Command.create({"name": "Services", "quantity": 1, "price_unit": amount, "tax_ids": []})],
+            post=True,
+        )
+
+    def run_dunning(self, run_date=TODAY, **values):
+        run = self.env["dunning.run"].create({"date": run_date, "company_id": self.company.id, **values})
+        run.action_run()
+        return run
+
+    def deliver_emails(self):
+        """Hand the queued emails to the mail server, as the mail queue cron does."""
+        outgoing = [("model", "=", "dunning.communication"), ("state", "=", "outgoing")]
+        self.env["mail.mail"].sudo().search(outgoing).send()
+
+    def pay(self, invoice, amount, on=TODAY):
+        return self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids,
+        ).create({"amount": amount, "payment_date": on})._create_payments()
+
+    @contextmanager
+    def assertRefused(self, exception, message):
+        """The error a user sees, and nothing written: the savepoint of ``assertRaises`` is rolled back."""
+        with self.assertRaises(exception) as caught:
+            yield
+        self.assertRegex(str(caught.exception), message)
+
+    @staticmethod
+    def days(n):
+        return TODAY + timedelta(days=n)

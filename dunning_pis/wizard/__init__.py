@@ -1,0 +1,3 @@
+from . import dunning_run_preview
+from . import dunning_run_preview_line
+from . import dunning_pause_wizard

@@ -1,0 +1,19 @@
+from odoo import fields, models
+
+
+class DunningRunPreviewLine(models.TransientModel):
+    _name = "dunning.run.preview.line"
+    _description = "Dunning run preview line"
+    _order = "level_sequence desc, amount_due desc"
+
+    preview_id = fields.Many2one("dunning.run.preview", required=True, ondelete="cascade")
+    currency_id = fields.Many2one(related="preview_id.currency_id")
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    level_id = fields.Many2one("dunning.level", readonly=True)
+    level_sequence = fields.Integer(related="level_id.sequence")
+    channels = fields.Char(readonly=True)
+    invoice_count = fields.Integer(string="Invoices", readonly=True)
+    invoice_names = fields.Char(string="Invoice numbers", readonly=True)
+    amount_due = fields.Monetary(readonly=True)
+    charges_total = fields.Monetary(string="Fees and interest", readonly=True)
+    needs_validation = fields.Boolean(readonly=True)
