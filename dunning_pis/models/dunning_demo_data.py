@@ -1,5 +1,5 @@
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
 
@@ -7,6 +7,8 @@ DEMO_INVOICE_COUNT = 50
 FIRST_DUE_OFFSET = 30
 LAST_DUE_OFFSET = -120
 PARTLY_PAID_EVERY = 6
+# Past runs, in days before today: invoices then stand at every level, with their history.
+HISTORY_RUNS = (60, 46, 31, 16, 9, 4)
 LINE_LABELS = (
     "Prestation de conseil",
     "Maintenance mensuelle",
@@ -66,3 +68,28 @@ class DunningDemoData(models.AbstractModel):
                 "payment_date": min(today, invoice.invoice_date_due),
             })._create_payments()
         return invoices
+
+    @api.model
+    def simulate_reminder_history(self, disputed_partner_id, promising_partner_id):
+        """Dunning as if it had been running for two months: past runs, their reminders sent, a dispute
+        and a promise to pay. Done once: a company that already has runs gets nothing more."""
+        company = self.env.ref("base.main_company")
+        Run = self.env["dunning.run"].with_company(company)
+        if Run.search_count([("company_id", "=", company.id)], limit=1):
+            return
+        today = fields.Date.context_today(self)
+        for days_ago in HISTORY_RUNS:
+            day = today - timedelta(days=days_ago)
+            run = Run.create({"company_id": company.id, "date": day})
+            run.action_run()
+            run.communication_ids._mark_sent()
+            run.communication_ids.sent_date = datetime.combine(day, time(9))
+        Move = self.env["account.move"]
+        open_domain = [("move_type", "=", "out_invoice"), ("payment_state", "in", ("not_paid", "partial")),
+                       ("invoice_date_due", "<", today)]
+        disputed = Move.search([("partner_id", "=", disputed_partner_id), *open_domain], limit=1)
+        disputed.write({"dunning_disputed": True, "dunning_dispute_date": today - timedelta(days=2),
+                        "dunning_dispute_reason": "Damaged goods, credit note requested"})
+        promised = Move.search([("partner_id", "=", promising_partner_id), *open_domain], limit=1)
+        promised.write({"dunning_promise_date": today + timedelta(days=5),
+                        "dunning_promise_amount": promised.amount_residual})

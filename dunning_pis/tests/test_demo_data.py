@@ -47,3 +47,12 @@ class TestDemoData(TransactionCase):
         self.assertEqual(self.env["account.move"].search_count([
             ("partner_id", "in", self.customers.ids), ("move_type", "=", "out_invoice"),
         ]), 50)
+
+    def test_two_months_of_dunning_behind(self):
+        levels = self.invoices.mapped("dunning_level_id.delay_days")
+        self.assertGreaterEqual(len(set(levels)), 4, f"invoices stand at several levels: {set(levels)}")
+        sent = self.env["dunning.communication"].search([("partner_id", "in", self.customers.ids),
+                                                          ("state", "=", "sent")])
+        self.assertGreaterEqual(len(set(sent.mapped("date"))), 5, "reminders from several past runs")
+        self.assertTrue(self.invoices.filtered("dunning_disputed"))
+        self.assertTrue(self.invoices.filtered("dunning_promise_date"))
