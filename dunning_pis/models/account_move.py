@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..receivables.late_charges import UnknownRate, late_interest, recovery_indemnity
 from .dunning_communication import ACTIVE_STATES, OPEN_PAYMENT_STATES
@@ -29,11 +30,26 @@ class AccountMove(models.Model):
 
     @api.depends("dunning_line_ids.state")
     def _compute_dunning_state(self):
+        """In one query, since a run changes the lines of thousands of invoices at once."""
+        reached = {}
+        if self.ids:
+            self.env["dunning.line"].flush_model(["invoice_id", "state", "level_id", "date"])
+            self.env["dunning.level"].flush_model(["sequence", "delay_days"])
+            self.env.cr.execute(SQL(
+                """
+                SELECT DISTINCT ON (line.invoice_id) line.invoice_id, line.level_id,
+                       MAX(line.date) OVER (PARTITION BY line.invoice_id)
+                  FROM dunning_line line
+                  JOIN dunning_level level ON level.id = line.level_id
+                 WHERE line.invoice_id IN %s AND line.state = 'sent'
+              ORDER BY line.invoice_id, level.sequence DESC, level.delay_days DESC, line.date DESC
+                """, tuple(self.ids),
+            ))
+            reached = {move_id: (level_id, date) for move_id, level_id, date in self.env.cr.fetchall()}
         for move in self:
-            sent = move.dunning_line_ids.filtered(lambda line: line.state == "sent")
-            top = sent.sorted(lambda line: (line.level_id.sequence, line.level_id.delay_days, line.date))[-1:]
-            move.dunning_level_id = top.level_id
-            move.dunning_last_date = max(sent.mapped("date"), default=False)
+            level_id, date = reached.get(move._origin.id, (False, False))
+            move.dunning_level_id = level_id
+            move.dunning_last_date = date
 
     @api.depends("dunning_level_id", "invoice_date_due", "payment_state", "dunning_disputed", "dunning_promise_date")
     @api.depends_context("company")

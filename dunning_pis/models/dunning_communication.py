@@ -78,11 +78,12 @@ class DunningCommunication(models.Model):
 
     @api.depends("line_ids.amount_residual", "line_ids.indemnity_amount", "line_ids.interest_amount", "fee_amount")
     def _compute_amounts(self):
+        amounts = self.line_ids._company_amounts()
         for communication in self:
-            amounts = [line._company_amounts() for line in communication.line_ids]
-            communication.invoice_count = len(communication.line_ids)
-            communication.amount_due = sum(due for due, _charges in amounts)
-            communication.charges_total = sum(charges for _due, charges in amounts) + communication.fee_amount
+            lines = [amounts[line] for line in communication.line_ids]
+            communication.invoice_count = len(lines)
+            communication.amount_due = sum(due for due, _charges in lines)
+            communication.charges_total = sum(charges for _due, charges in lines) + communication.fee_amount
 
     @api.depends("level_id", "tone")
     def _compute_subject(self):

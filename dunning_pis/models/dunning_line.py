@@ -23,7 +23,7 @@ class DunningLine(models.Model):
     state = fields.Selection(STATES, required=True, default="to_validate", index=True)
     invoice_id = fields.Many2one("account.move", required=True, index=True, ondelete="cascade")
     level_id = fields.Many2one("dunning.level", required=True, index=True, ondelete="restrict")
-    currency_id = fields.Many2one(related="invoice_id.currency_id", store=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True, help="The invoice's currency.")
     due_date = fields.Date(related="invoice_id.invoice_date_due")
     days_late = fields.Integer(help="Days between the due date and the date of the communication.")
     amount_residual = fields.Monetary(string="Amount due")
@@ -48,14 +48,18 @@ class DunningLine(models.Model):
             line.pay_url = invoice and f"{invoice.get_base_url()}{invoice.get_portal_url()}"
 
     def _company_amounts(self):
-        """(amount due, charges) in company currency, at the rate of the communication's date."""
-        self.ensure_one()
-        company, date = self.company_id, self.date or fields.Date.context_today(self)
-
-        def convert(amount):
-            return self.currency_id._convert(amount, company.currency_id, company, date)
-
-        return convert(self.amount_residual), convert(self.indemnity_amount + self.interest_amount)
+        """{line: (amount due, charges)} in company currency, at the rate of the communication's date."""
+        today = fields.Date.context_today(self)
+        amounts = {}
+        for (currency, company, date), lines in self.grouped(
+            lambda line: (line.currency_id, line.company_id, line.date or today),
+        ).items():
+            rate = currency._get_conversion_rate(currency, company.currency_id, company, date)
+            round_amount = company.currency_id.round
+            for line in lines:
+                amounts[line] = (round_amount(line.amount_residual * rate),
+                                 round_amount((line.indemnity_amount + line.interest_amount) * rate))
+        return amounts
 
     def _compute_charges(self):
         """Bring amount due, indemnity and interest up to date, as of each communication's date."""

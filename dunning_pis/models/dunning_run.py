@@ -162,9 +162,14 @@ class DunningRun(models.Model):
                 moves = Move.browse(invoice_ids[start:start + BATCH_SIZE])
                 figures.update(moves._dunning_figures(self.date, indemnity=indemnity, interest=interest))
         Policy = self.env["dunning.policy"]
+        # Records browsed one by one share one prefetch set, so that reading them costs a query per field.
+        partner_ids = [r.customer_id for r in reminders]
+        move_ids = [move_id for r in reminders for move_id, _level_id in r.lines]
         return [
-            (Partner.browse(r.customer_id), Level.browse(r.level_id), Policy.browse(r.policy_id),
-             [(Move.browse(move_id), Level.browse(level_id), figures[move_id]) for move_id, level_id in r.lines])
+            (Partner.browse(r.customer_id).with_prefetch(partner_ids), Level.browse(r.level_id),
+             Policy.browse(r.policy_id),
+             [(Move.browse(move_id).with_prefetch(move_ids), Level.browse(level_id), figures[move_id])
+              for move_id, level_id in r.lines])
             for r in reminders
         ]
 
@@ -202,28 +207,32 @@ class DunningRun(models.Model):
         """Create the communications and their lines, batch by batch."""
         self.ensure_one()
         done = len(self.communication_ids)
+        Communication = self.env["dunning.communication"].with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True,
+        )
         for start in range(0, len(proposals), batch_size):
             batch = proposals[start:start + batch_size]
-            communications = self.env["dunning.communication"].create([
-                self._communication_values(partner, level, policy, done + start + index + 1)
+            recipients = self.env["res.partner"].concat(*(partner for partner, *_rest in batch))._dunning_recipients()
+            communications = Communication.create([
+                self._communication_values(partner, recipients[partner], level, policy, done + start + index + 1)
                 for index, (partner, level, policy, _lines) in enumerate(batch)
             ])
             self.env["dunning.line"].create([
                 {"communication_id": communication.id, "invoice_id": move.id, "level_id": line_level.id,
-                 "state": communication.state, **figures}
+                 "currency_id": move.currency_id.id, "state": communication.state, **figures}
                 for communication, (_partner, _level, _policy, lines) in zip(communications, batch, strict=True)
                 for move, line_level, figures in lines
             ])
             if on_batch_done:
                 on_batch_done(len(batch), len(proposals) - start - len(batch))
 
-    def _communication_values(self, partner, level, policy, number):
+    def _communication_values(self, partner, recipient, level, policy, number):
         return {
             "name": f"{self.name}/{number:05d}",
             "run_id": self.id,
             "company_id": self.company_id.id,
             "partner_id": partner.id,
-            "contact_id": partner._dunning_recipient().id,
+            "contact_id": recipient.id,
             "policy_id": policy.id,
             "level_id": level.id,
             "tone": partner.dunning_tone or level.tone,

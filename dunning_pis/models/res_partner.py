@@ -70,8 +70,17 @@ class ResPartner(models.Model):
 
     def _dunning_recipient(self):
         self.ensure_one()
-        partner = self.commercial_partner_id
-        return partner.dunning_contact_id or partner.browse(partner.address_get(["invoice"])["invoice"])
+        return self._dunning_recipients()[self]
+
+    def _dunning_recipients(self):
+        """{partner: contact the reminders go to}: the dunning contact, else the invoice address."""
+        recipients = {}
+        for partner in self:
+            customer = partner.commercial_partner_id
+            recipients[partner] = customer.dunning_contact_id or customer.browse(
+                customer.address_get(["invoice"])["invoice"],
+            )
+        return recipients
 
     def action_dunning_view_overdue(self):
         self.ensure_one()
