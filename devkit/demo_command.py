@@ -15,6 +15,9 @@ from .paths import ADDON, STATE
 
 DEMO_DB = "dunning_demo"
 PORT = 8069
+BANK_PORT = 8070
+BANK_CLIENT = ("demo-pisp", "demo-client-secret")
+BANK_NOTIFICATION_SECRET = "demo-notification-secret"  # noqa: S105
 NO_ODOO = """No Odoo 19 found, so there is nothing to serve. Provide an Odoo 19 source tree and run again:
     ODOO_SRC=/path/to/odoo-19 make demo
 (the tree holds odoo-bin, odoo/ and addons/; it is remembered for this machine), or install an
@@ -33,6 +36,56 @@ print(f"posted customer invoices: {len(moves)}, open: {len(open_moves)}, "
       f"partly paid: {len(open_moves.filtered(lambda m: m.payment_state == 'partial'))}, overdue: {len(overdue)}")
 print(f"open amount: {sum(open_moves.mapped('amount_residual')):.2f} {company.currency_id.name}")
 """
+
+
+PAY_BY_BANK = """
+import pathlib
+company = env.ref("base.main_company")
+if not company.partner_id.bank_ids:
+    env["res.partner.bank"].create({"acc_number": "FR7630006000011234567890189", "partner_id": company.partner_id.id})
+provider = env.ref("dunning_pis.payment_provider_pay_by_bank")
+bank = "http://127.0.0.1:%(port)d"
+provider.write({
+    "state": "test", "is_published": True, "company_id": company.id, "pay_by_bank_standard": "stet",
+    "pay_by_bank_api_url": bank + "/stet/v1", "pay_by_bank_token_url": bank + "/oauth/token",
+    "pay_by_bank_client_id": "%(client_id)s", "pay_by_bank_client_secret": "%(client_secret)s",
+    "pay_by_bank_notification_secret": "%(secret)s", "pay_by_bank_key_id": "demo-qseal",
+    "pay_by_bank_signing_key": pathlib.Path("%(key)s").read_text(),
+    "pay_by_bank_signing_certificate": pathlib.Path("%(certificate)s").read_text(),
+})
+env.cr.commit()
+print(f"pay by bank: provider {provider.name} against the sandbox bank at {bank}")
+"""
+
+
+def _sandbox_identity():
+    """The demo's QSEAL stand-in, made once: (key file, certificate file)."""
+    key, certificate = STATE / "sandbox-qseal.key", STATE / "sandbox-qseal.pem"
+    if not key.exists() or not certificate.exists():
+        code = ("import sys; from payment_initiation.sandbox_bank import make_identity; key, cert = make_identity(); "
+                "open(sys.argv[1], 'w').write(key); open(sys.argv[2], 'w').write(cert)")
+        subprocess.run([str(venv.python()), "-c", code, str(key), str(certificate)], cwd=ADDON, check=True)
+        key.chmod(0o600)
+    return key, certificate
+
+
+def _configure_pay_by_bank(runner):
+    key, certificate = _sandbox_identity()
+    script = PAY_BY_BANK % {"port": BANK_PORT, "client_id": BANK_CLIENT[0], "client_secret": BANK_CLIENT[1],
+                            "secret": BANK_NOTIFICATION_SECRET, "key": key, "certificate": certificate}
+    print(runner.shell(DEMO_DB, script, "demo-pay-by-bank"), end="", flush=True)
+    return certificate
+
+
+def _start_sandbox_bank(certificate):
+    if not _port_free(BANK_PORT):
+        raise console.Fatal(f"port {BANK_PORT} (sandbox bank) is taken: stop what listens there, then run again")
+    return subprocess.Popen(
+        [str(venv.python()), "-m", "payment_initiation.sandbox_bank", "--port", str(BANK_PORT),
+         "--client-id", BANK_CLIENT[0], "--client-secret", BANK_CLIENT[1], "--secret", BANK_NOTIFICATION_SECRET,
+         "--certificate", str(certificate)],
+        cwd=ADDON,
+    )
 
 
 def addon_digest():
@@ -81,11 +134,14 @@ def main(serve):
         runner = OdooRunner(install, cluster)
         _prepare_database(runner)
         print(runner.shell(DEMO_DB, SUMMARY, "demo-summary"), end="", flush=True)
+        certificate = _configure_pay_by_bank(runner)
         if not serve:
             return 0
         if not _port_free(PORT):
             raise console.Fatal(f"port {PORT} is taken: stop what listens there, then run make demo again")
-        console.step(f"serving http://127.0.0.1:{PORT} (login admin / admin); Ctrl-C stops")
+        bank = _start_sandbox_bank(certificate)
+        console.step(f"serving http://127.0.0.1:{PORT} (login admin / admin), sandbox bank on "
+                     f"http://127.0.0.1:{BANK_PORT}; Ctrl-C stops")
         options = [opt for opt in runner.server_options() if not opt.startswith(("--http-port", "--max-cron"))]
         command = install.odoo(*options, f"--http-port={PORT}", "-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$",
                                "--max-cron-threads=1")
@@ -93,3 +149,5 @@ def main(serve):
             return subprocess.run(command, env=runner.environ(), check=False).returncode
         except KeyboardInterrupt:
             return 0
+        finally:
+            bank.terminate()

@@ -10,3 +10,5 @@ from . import res_partner
 from . import res_config_settings
 from . import mail_mail
 from . import dunning_demo_data
+from . import payment_provider
+from . import payment_transaction

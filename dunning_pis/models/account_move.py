@@ -1,10 +1,11 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..const import PROVIDER_CODE, SUPPORTED_CURRENCIES
 from ..receivables.late_charges import UnknownRate, late_interest, recovery_indemnity
 from .dunning_communication import ACTIVE_STATES, OPEN_PAYMENT_STATES
 
@@ -27,6 +28,14 @@ class AccountMove(models.Model):
         help="Dunning waits until this date and resumes the day after if the invoice is still unpaid.",
     )
     dunning_promise_amount = fields.Monetary(string="Promised amount", copy=False, tracking=True)
+    pay_by_bank_state = fields.Selection(
+        lambda self: self.env["payment.transaction"]._fields["state"].selection, string="Pay by bank",
+        compute="_compute_pay_by_bank", help="The state of the last payment by bank of this invoice.",
+    )
+    pay_by_bank_url = fields.Char(
+        string="Pay-by-bank link", compute="_compute_pay_by_bank",
+        help="The page where the customer pays this invoice by bank transfer approved in their bank.",
+    )
 
     @api.depends("dunning_line_ids.state")
     def _compute_dunning_state(self):
@@ -153,6 +162,48 @@ class AccountMove(models.Model):
                 "res_id": invoice.id,
             })
         return attachments
+
+    def _pay_by_bank_provider(self):
+        """The company's enabled pay-by-bank provider, if the invoice can be paid through it."""
+        self.ensure_one()
+        payable = self.move_type == "out_invoice" and self.state == "posted"
+        if not payable or self.currency_id.name not in SUPPORTED_CURRENCIES:
+            return self.env["payment.provider"]
+        return self.env["payment.provider"].sudo().search([
+            ("code", "=", PROVIDER_CODE), ("state", "in", ("enabled", "test")), ("company_id", "=", self.company_id.id),
+        ], limit=1)
+
+    def _pay_by_bank_amount(self):
+        """What a payment by bank initiates today: the early-discounted amount inside the discount window,
+        the next installment of the payment term where it has several, else the amount due."""
+        self.ensure_one()
+        if self.payment_state not in OPEN_PAYMENT_STATES or self.currency_id.is_zero(self.amount_residual):
+            return 0.0
+        values = self._get_invoice_next_payment_values()
+        if values.get("installment_state") == "epd":
+            return values["amount_due"]
+        return values.get("next_amount_to_pay") or self.amount_residual
+
+    @api.depends("transaction_ids.state", "state", "payment_state")
+    def _compute_pay_by_bank(self):
+        for invoice in self:
+            transactions = invoice.transaction_ids.filtered(lambda tx: tx.provider_code == PROVIDER_CODE)
+            invoice.pay_by_bank_state = transactions.sorted("id")[-1:].state
+            invoice.pay_by_bank_url = bool(invoice._origin.id and invoice._pay_by_bank_provider()) and (
+                f"{invoice.get_base_url()}/my/invoices/{invoice._origin.id}/pay_by_bank"
+                f"?access_token={invoice.sudo()._portal_ensure_token()}"
+            )
+
+    def action_pay_by_bank(self):
+        """The dialog with the link, for a colleague on the phone with the customer."""
+        self.ensure_one()
+        if not self.pay_by_bank_url or not self._pay_by_bank_amount():
+            raise UserError(_(
+                "%(invoice)s cannot be paid by bank: it must be a posted, unpaid customer invoice in euros, "
+                "and a Pay by bank payment provider must be enabled for %(company)s.",
+                invoice=self.display_name, company=self.company_id.name,
+            ))
+        return self.env["dunning.pay.by.bank.link"]._open(self)
 
     def action_dunning_dispute(self):
         return self.env["dunning.pause.wizard"]._open(self, "dispute")

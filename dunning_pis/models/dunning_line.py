@@ -30,7 +30,10 @@ class DunningLine(models.Model):
     indemnity_amount = fields.Monetary(string="Recovery indemnity")
     interest_amount = fields.Monetary(string="Interest")
     charges_invoice_id = fields.Many2one("account.move", string="Charges invoice", readonly=True, copy=False)
-    pay_url = fields.Char(compute="_compute_pay_url", help="The invoice's page in the customer portal, to pay it.")
+    pay_url = fields.Char(
+        compute="_compute_pay_url",
+        help="Where the customer pays the invoice: its pay-by-bank page, else its portal page.",
+    )
 
     _invoice_level_once = models.UniqueIndex(
         f"(invoice_id, level_id) WHERE state IN ({', '.join(repr(s) for s in ACTIVE_STATES)})",
@@ -45,7 +48,8 @@ class DunningLine(models.Model):
     def _compute_pay_url(self):
         for line in self:
             invoice = line.invoice_id.sudo()
-            line.pay_url = invoice and f"{invoice.get_base_url()}{invoice.get_portal_url()}"
+            portal_url = invoice and f"{invoice.get_base_url()}{invoice.get_portal_url()}"
+            line.pay_url = invoice and (invoice.pay_by_bank_url or portal_url)
 
     def _company_amounts(self):
         """{line: (amount due, charges)} in company currency, at the rate of the communication's date."""

@@ -9,3 +9,4 @@ from . import test_dunning_channels
 from . import test_dunning_charges
 from . import test_dunning_access
 from . import test_dunning_tour
+from . import test_pay_by_bank

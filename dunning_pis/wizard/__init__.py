@@ -1,3 +1,4 @@
 from . import dunning_run_preview
 from . import dunning_run_preview_line
 from . import dunning_pause_wizard
+from . import pay_by_bank_link

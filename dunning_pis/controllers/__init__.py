@@ -1,0 +1,1 @@
+from . import pay_by_bank
