@@ -19,7 +19,8 @@ from . import console
 from .paths import PG_ROOT
 
 SUPERUSER = "odoo"
-SETTINGS = ("fsync=off", "full_page_writes=off", "synchronous_commit=off", "max_connections=200")
+SETTINGS = ("fsync=off", "full_page_writes=off", "synchronous_commit=off", "max_connections=200",
+            "shared_buffers=1GB", "work_mem=32MB", "maintenance_work_mem=256MB")
 
 
 def _version_key(path):

@@ -16,7 +16,8 @@ queries, started = sql_db.sql_counter, time.monotonic()
 run.action_run()
 env.cr.commit()
 seconds, queries = time.monotonic() - started, sql_db.sql_counter - queries
-env.cr.execute("SELECT COUNT(*) FROM dunning_line WHERE run_id = %s", [run.id])
+env.cr.execute("SELECT COUNT(*) FROM dunning_line line JOIN dunning_communication c ON c.id = line.communication_id"
+               " WHERE c.run_id = %s", [run.id])
 lines = env.cr.fetchone()[0]
 print(json.dumps({
     "tool": "dunning_pis", "seconds": round(seconds, 2), "queries": queries,

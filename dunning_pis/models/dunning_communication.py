@@ -39,7 +39,6 @@ class DunningCommunication(models.Model):
     )
     policy_id = fields.Many2one("dunning.policy", required=True, readonly=True, ondelete="restrict")
     level_id = fields.Many2one("dunning.level", required=True, readonly=True, index=True, ondelete="restrict")
-    level_sequence = fields.Integer(related="level_id.sequence", store=True)
     tone = fields.Selection(TONES, required=True)
     user_id = fields.Many2one("res.users", string="Credit controller")
     state = fields.Selection(STATES, required=True, default="to_validate", index=True, tracking=True)
@@ -47,12 +46,14 @@ class DunningCommunication(models.Model):
     sent_date = fields.Datetime(readonly=True, copy=False)
     line_ids = fields.One2many("dunning.line", "communication_id", string="Invoices")
     invoice_count = fields.Integer(string="Number of invoices", compute="_compute_amounts", store=True)
-    amount_due = fields.Monetary(compute="_compute_amounts", store=True, help="In company currency.")
-    charges_total = fields.Monetary(
-        string="Fees and interest", compute="_compute_amounts", store=True,
+    # Amounts in company currency, already rounded to it. Floats rather than Monetary: creating a run's
+    # thousands of communications otherwise resolves the currency of each amount through a new record.
+    amount_due = fields.Float(compute="_compute_amounts", store=True, digits=(16, 4), help="In company currency.")
+    charges_total = fields.Float(
+        string="Fees and interest", compute="_compute_amounts", store=True, digits=(16, 4),
         help="Fee, indemnities and interest, in company currency.",
     )
-    fee_amount = fields.Monetary(string="Fixed fee", readonly=True)
+    fee_amount = fields.Float(string="Fixed fee", readonly=True, digits=(16, 4))
     channel_email = fields.Boolean(string="Email", readonly=True)
     channel_letter = fields.Boolean(string="Letter", readonly=True)
     channel_phone = fields.Boolean(string="Phone call", readonly=True)
@@ -82,8 +83,10 @@ class DunningCommunication(models.Model):
         for communication in self:
             lines = [amounts[line] for line in communication.line_ids]
             communication.invoice_count = len(lines)
-            communication.amount_due = sum(due for due, _charges in lines)
-            communication.charges_total = sum(charges for _due, charges in lines) + communication.fee_amount
+            round_amount = communication.currency_id.round
+            communication.amount_due = round_amount(sum(due for due, _charges in lines))
+            communication.charges_total = round_amount(sum(charges for _due, charges in lines)
+                                                       + communication.fee_amount)
 
     @api.depends("level_id", "tone")
     def _compute_subject(self):

@@ -208,7 +208,7 @@ class DunningRun(models.Model):
         self.ensure_one()
         done = len(self.communication_ids)
         Communication = self.env["dunning.communication"].with_context(
-            mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True,
+            mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True, tracking_disable=True,
         )
         for start in range(0, len(proposals), batch_size):
             batch = proposals[start:start + batch_size]
@@ -217,9 +217,8 @@ class DunningRun(models.Model):
                 self._communication_values(partner, recipients[partner], level, policy, done + start + index + 1)
                 for index, (partner, level, policy, _lines) in enumerate(batch)
             ])
-            self.env["dunning.line"].create([
-                {"communication_id": communication.id, "invoice_id": move.id, "level_id": line_level.id,
-                 "currency_id": move.currency_id.id, "state": communication.state, **figures}
+            self.env["dunning.line"]._insert_for_communications([
+                (communication, move, line_level, figures)
                 for communication, (_partner, _level, _policy, lines) in zip(communications, batch, strict=True)
                 for move, line_level, figures in lines
             ])
@@ -245,6 +244,10 @@ class DunningRun(models.Model):
             "channel_phone": level.channel_phone,
             "channel_collection": level.channel_collection,
             "registered_letter": level.registered_letter,
+            # Totals start empty and are computed once, when the lines are inserted.
+            "invoice_count": 0,
+            "amount_due": 0.0,
+            "charges_total": 0.0,
         }
 
     def action_preview(self):
