@@ -2,6 +2,7 @@ import json
 import random
 import time
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -29,6 +30,23 @@ class PayByBankFlows:
                          [(payment["id"], "ACSC", 200)])
         self.assertPaid(invoice)
         self.assertEqual(tx.pay_by_bank_status, "ACSC")
+
+    def test_early_discount_is_initiated_in_its_window_and_booked(self):
+        term = self.env["account.payment.term"].create({
+            "name": "2 % / 10 days, net 30", "early_discount": True, "discount_percentage": 2.0,
+            "discount_days": 10, "line_ids": [(0, 0, {"value": "percent", "value_amount": 100.0, "nb_days": 30})],
+        })
+        invoice = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": self.customer.id, "invoice_payment_term_id": term.id,
+            "invoice_date": fields.Date.context_today(self.env.user),
+            "invoice_line_ids": [(0, 0, {"name": "Pain", "quantity": 1, "price_unit": 1000.0, "tax_ids": False})],
+        })
+        invoice.action_post()
+        self.assertEqual(invoice._pay_by_bank_amount(), 980.0)
+        self.approve(self.start_payment(invoice))
+        self.assertEqual(self.transaction(invoice).amount, 980.0)
+        self.assertEqual(self.transaction(invoice).payment_id.amount, 980.0)
+        self.assertPaid(invoice)  # 980 paid leaves nothing open: the 20 were booked as the discount
 
     def test_rejected_payment_leaves_the_invoice_open(self):
         invoice = self.invoice(300.0)
