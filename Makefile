@@ -2,7 +2,7 @@
 PYTHON ?= python3
 SERVE ?= 1
 
-.PHONY: demo test i18n
+.PHONY: demo test i18n bench
 
 demo:
 	$(PYTHON) -m devkit demo $(if $(filter 0,$(SERVE)),--no-serve,)
@@ -12,3 +12,8 @@ test:
 
 i18n:
 	$(PYTHON) -m devkit i18n
+
+bench:
+	$(PYTHON) -c "from devkit import venv; venv.ensure()"
+	.venv/bin/python bench/dunning_run.py
+	.venv/bin/python bench/pay_by_bank_notifications.py

@@ -8,6 +8,7 @@
     "author": "dunning_pis contributors",
     "website": "https://github.com/dunning-pis/dunning_pis",
     "depends": ["account", "account_payment", "payment", "portal", "mail"],
+    "external_dependencies": {"python": ["cryptography", "qrcode", "requests"]},
     "data": [
         "security/dunning_security.xml",
         "security/ir.model.access.csv",

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 from payment_initiation import signing
+from payment_initiation.accounts import is_valid_iban
 from payment_initiation.adapters import (
     TOKENS,
     BankError,
@@ -233,3 +234,11 @@ def test_scripted_twice_and_pending_then_settled(bank, identity, notifications):
     assert api.status(pending.resource_id).status == "ACSP"
     bank.settle(pending.resource_id)
     assert api.status(pending.resource_id).status == "ACSC"
+
+
+def test_iban_check_digits():
+    assert is_valid_iban("FR76 3000 6000 0112 3456 7890 189")
+    assert is_valid_iban("de89370400440532013000")
+    assert not is_valid_iban("FR76 3000 6000 0112 3456 7890 188")
+    assert not is_valid_iban("12345")
+    assert not is_valid_iban(None)

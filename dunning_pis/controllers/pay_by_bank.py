@@ -1,8 +1,8 @@
 import json
 import logging
 
-from odoo import _, http
-from odoo.exceptions import AccessError, MissingError, ValidationError
+from odoo import http
+from odoo.exceptions import AccessError, MissingError
 from odoo.fields import Command
 from odoo.http import request
 
@@ -94,7 +94,7 @@ class PayByBankController(PaymentPortal):
         values = {"invoice": invoice_sudo, "amount": amount, "provider": provider_sudo,
                   "access_token": access_token, "error": None}
         if not provider_sudo or not amount:
-            values["error"] = _("This invoice cannot be paid by bank: it is paid, or not payable online.")
+            values["error"] = request.env._("This invoice cannot be paid by bank: it is paid, or not payable online.")
         elif request.httprequest.method == "POST":
             tx_sudo = self._create_transaction(
                 provider_id=provider_sudo.id, payment_method_id=provider_sudo._pay_by_bank_method().id,
@@ -103,11 +103,8 @@ class PayByBankController(PaymentPortal):
                 landing_route=invoice_sudo.get_portal_url(),
                 custom_create_values={"invoice_ids": [Command.set(invoice_sudo.ids)]},
             )
-            try:
-                api_url = tx_sudo._get_specific_rendering_values({}).get("api_url")
-            except ValidationError as error:
-                api_url, tx_sudo.state_message = None, str(error)
+            api_url = tx_sudo._get_specific_rendering_values({}).get("api_url")
             if api_url:
                 return request.redirect(api_url, local=False)
-            values["error"] = tx_sudo.state_message or _("The bank could not start the payment.")
+            values["error"] = tx_sudo.state_message or request.env._("The bank could not start the payment.")
         return request.render("dunning_pis.pay_by_bank_page", values)

@@ -1,7 +1,7 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -198,7 +198,7 @@ class AccountMove(models.Model):
         """The dialog with the link, for a colleague on the phone with the customer."""
         self.ensure_one()
         if not self.pay_by_bank_url or not self._pay_by_bank_amount():
-            raise UserError(_(
+            raise UserError(self.env._(
                 "%(invoice)s cannot be paid by bank: it must be a posted, unpaid customer invoice in euros, "
                 "and a Pay by bank payment provider must be enabled for %(company)s.",
                 invoice=self.display_name, company=self.company_id.name,

@@ -2,10 +2,11 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import ValidationError
 
 from .. import const
+from ..payment_initiation.accounts import is_valid_iban
 from ..payment_initiation.adapters import ADAPTERS, Credentials
 
 # QWAC files written once per content, for requests' mutual TLS which only reads files.
@@ -89,11 +90,12 @@ class PaymentProvider(models.Model):
         return self.env["payment.method"].with_context(active_test=False)._get_from_code(const.PROVIDER_CODE)
 
     def _pay_by_bank_creditor_account(self):
-        """The company's bank account the customers pay into: the journal's, else the company's first."""
+        """The company's bank account the customers pay into: the journal's, else the company's first IBAN."""
         self.ensure_one()
-        account = self.journal_id.bank_account_id or self.company_id.partner_id.bank_ids[:1]
-        if not account or account.acc_type != "iban":
-            raise ValidationError(_(
+        candidates = self.journal_id.bank_account_id | self.company_id.partner_id.bank_ids
+        account = candidates.filtered(lambda bank: is_valid_iban(bank.acc_number))[:1]
+        if not account:
+            raise ValidationError(self.env._(
                 "Pay by bank needs the IBAN of %(company)s: set a bank account on the journal of the "
                 "provider %(provider)s or on the company.", company=self.company_id.name, provider=self.name,
             ))

@@ -3,7 +3,8 @@ from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .. import const
@@ -48,9 +49,9 @@ class PaymentTransaction(models.Model):
                 instant=provider.pay_by_bank_instant,
             )
             initiated = provider._pay_by_bank_adapter().initiate(order)
-        except (BankError, ValueError) as error:
+        except (BankError, ValueError, UserError) as error:
             _logger.warning("pay by bank: initiation of %s failed: %s", self.reference, error)
-            self._set_error(_("The bank could not start the payment: %(error)s", error=error))
+            self._set_error(self.env._("The bank could not start the payment: %(error)s", error=error))
             return {}
         self.write({
             "provider_reference": initiated.resource_id,
@@ -87,13 +88,13 @@ class PaymentTransaction(models.Model):
         self.pay_by_bank_status = status
         outcome = statuses.outcome(status)
         if outcome == statuses.PENDING:
-            self._set_pending(state_message=_("The bank reports the status %(status)s.", status=status))
+            self._set_pending(state_message=self.env._("The bank reports the status %(status)s.", status=status))
         elif outcome == statuses.DONE:
             self._set_done()
         elif outcome == statuses.CANCEL:
-            self._set_canceled(state_message=_("The payment was cancelled at the bank."))
+            self._set_canceled(state_message=self.env._("The payment was cancelled at the bank."))
         else:
-            self._set_error(_("The bank rejected the payment."))
+            self._set_error(self.env._("The bank rejected the payment."))
 
     def _pay_by_bank_process(self, payment_data):
         """Apply what the bank says, once even when it says it many times at once, and reconcile if paid."""

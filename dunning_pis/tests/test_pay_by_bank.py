@@ -1,5 +1,6 @@
 import json
 import random
+import re
 import time
 
 from odoo import fields
@@ -244,6 +245,17 @@ class TestPayByBankAccess(PayByBankCommon):
             usd_invoice.action_pay_by_bank()
         self.provider.state = "disabled"
         self.assertFalse(self.invoice(10.0).pay_by_bank_url)
+
+    @mute_logger("odoo.addons.dunning_pis.models.payment_transaction")
+    def test_company_without_iban_gets_a_clear_error_and_no_redirect(self):
+        self.company.partner_id.bank_ids.sudo().write({"acc_number": "FR76 3000 6000 0112 3456 7890 188"})
+        invoice = self.invoice(90.0)
+        page = self.url_open(invoice.pay_by_bank_url)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        answer = self.url_open(invoice.pay_by_bank_url, data={"csrf_token": csrf}, allow_redirects=False)
+        self.assertEqual(answer.status_code, 200)
+        self.assertIn("needs the IBAN", answer.text)
+        self.assertEqual(self.transaction(invoice).state, "error")
 
     def test_invoice_dialog_gives_link_amount_and_qr_code(self):
         invoice = self.invoice(321.0)
