@@ -103,20 +103,6 @@ class DunningLine(models.Model):
             portal_url = invoice and f"{invoice.get_base_url()}{invoice.get_portal_url()}"
             line.pay_url = invoice and (invoice.pay_by_bank_url or portal_url)
 
-    def _company_amounts(self):
-        """{line: (amount due, charges)} in company currency, at the rate of the communication's date."""
-        today = fields.Date.context_today(self)
-        amounts = {}
-        for (currency, company, date), lines in self.grouped(
-            lambda line: (line.currency_id, line.communication_id.company_id, line.date or today),
-        ).items():
-            rate = currency._get_conversion_rate(currency, company.currency_id, company, date)
-            round_amount = company.currency_id.round
-            for line in lines:
-                amounts[line] = (round_amount(line.amount_residual * rate),
-                                 round_amount((line.indemnity_amount + line.interest_amount) * rate))
-        return amounts
-
     def _compute_charges(self):
         """Bring amount due, indemnity and interest up to date, as of each communication's date."""
         for communication, lines in self.grouped("communication_id").items():
