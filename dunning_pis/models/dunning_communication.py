@@ -82,7 +82,8 @@ class DunningCommunication(models.Model):
     @api.depends("line_ids.amount_residual", "line_ids.indemnity_amount", "line_ids.interest_amount", "fee_amount")
     def _compute_amounts(self):
         """Totals in company currency, summed in SQL per invoice currency and converted at the rate of the
-        communication's date: a run computes them for thousands of communications at once."""
+        communication's date: a run computes them for thousands of communications at once. Each currency's
+        sum is rounded once, so a foreign-currency total may differ by a cent from per-line conversions."""
         totals = defaultdict(lambda: [0, 0.0, 0.0])
         stored = [communication_id for communication_id in self._origin.ids if communication_id]
         if stored:

@@ -9,7 +9,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..payment_initiation import signing
-from .pay_by_bank_common import PayByBankCommon
+from .pay_by_bank_common import NOTIFICATION_SECRET, PayByBankCommon
 
 WEBHOOK_LOGGERS = ("odoo.addons.dunning_pis.controllers.pay_by_bank", "odoo.addons.payment.models.payment_transaction",
                    "odoo.addons.dunning_pis.models.payment_transaction", "odoo.addons.payment.logging")
@@ -142,7 +142,7 @@ class TestPayByBankNotifications(PayByBankCommon):
         body = json.dumps(self.body()).encode()
         self.assertEqual(self.notify(body, secret="guessed").status_code, 403)
         self.assertEqual(self.notify(body, signature=False).status_code, 403)
-        stale = signing.sign_notification(body, "sandbox-notification-secret", timestamp=time.time() - 3600)
+        stale = signing.sign_notification(body, NOTIFICATION_SECRET, timestamp=time.time() - 3600)
         self.assertEqual(self.notify(body, signature=stale).status_code, 403)
         self.assertUnchanged()
 
@@ -206,7 +206,7 @@ class TestPayByBankNotifications(PayByBankCommon):
             else:
                 cut = rng.randrange(len(valid))
                 body = valid[:cut] + bytes([rng.randrange(256)]) + valid[cut + 1:]
-            answer = self.notify(body, secret=rng.choice(["sandbox-notification-secret", "wrong"]))
+            answer = self.notify(body, secret=rng.choice([NOTIFICATION_SECRET, "wrong"]))
             codes.add(answer.status_code)
         self.assertNotIn(500, codes)
         self.assertLessEqual(codes, {200, 400, 403, 404, 422})
