@@ -39,6 +39,13 @@ class DunningLine(models.Model):
         help="Where the customer pays the invoice: its pay-by-bank page, else its portal page.",
     )
 
+    early_discount_date = fields.Date(
+        compute="_compute_early_discount", help="Last day of the invoice's early-payment discount, if still open.",
+    )
+    early_discount_amount = fields.Monetary(
+        compute="_compute_early_discount", help="What the customer pays if they pay by the discount date.",
+    )
+
     _invoice_level_once = models.UniqueIndex(
         f"(invoice_id, level_id) WHERE state IN ({', '.join(repr(s) for s in ACTIVE_STATES)})",
         "This invoice already has a reminder at this level.",
@@ -96,6 +103,16 @@ class DunningLine(models.Model):
     def _total_due(self):
         self.ensure_one()
         return self.amount_residual + self.indemnity_amount + self.interest_amount
+
+    def _compute_early_discount(self):
+        """Odoo's own early-payment discount of the invoice, when still open on the communication's date."""
+        for line in self:
+            offer = line.invoice_id._get_invoice_next_payment_values() if line.invoice_id else {}
+            open_on = line.date or fields.Date.context_today(line)
+            discount_date = offer.get("installment_state") == "epd" and fields.Date.to_date(offer["discount_date"])
+            still_open = bool(discount_date) and discount_date >= open_on
+            line.early_discount_date = discount_date if still_open else False
+            line.early_discount_amount = offer["amount_due"] if still_open else 0.0
 
     def _compute_pay_url(self):
         for line in self:

@@ -1,5 +1,6 @@
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -21,6 +22,31 @@ class TestDunningChannels(DunningCommon):
         communication = self.run_dunning().communication_ids
         self.assertEqual(communication.level_id.delay_days, delay)
         return communication, invoice
+
+    def test_preventive_reminder_offers_the_early_discount_while_it_lasts(self):
+        def invoice_with_discount(days):
+            term = self.env["account.payment.term"].create({
+                "name": f"2 % within {days} days, net 30", "early_discount": True, "discount_percentage": 2.0,
+                "discount_days": days,
+                "line_ids": [Command.create({"value": "percent", "value_amount": 100.0, "nb_days": 30})],
+            })
+            return self._create_invoice(
+                partner_id=self.business, invoice_date=self.days(-23), invoice_payment_term_id=term,
+                invoice_line_ids=[Command.create({"name": "Services", "quantity": 1, "price_unit": 1000.0,
+                                                  "tax_ids": []})],
+                post=True,
+            )
+
+        still_open, closed = invoice_with_discount(25), invoice_with_discount(20)
+        self.assertEqual((still_open | closed).mapped("invoice_date_due"), [self.days(7)] * 2)
+        communication = self.run_dunning().communication_ids
+        self.assertEqual(communication.level_id.delay_days, -7)
+        self.assertEqual(communication.line_ids.invoice_id, still_open | closed)
+        body = communication._letter_body()
+        self.assertIn(f"{still_open.name}: pay before", body)
+        self.assertIn("980.00", body)
+        self.assertIn("instead of", body)
+        self.assertNotIn(f"{closed.name}: pay before", body, "its discount window closed on day 20")
 
     def test_email_sent_advances_the_invoice_and_leaves_history(self):
         invoice = self.invoice(self.business, 250.0, self.days(-3))
