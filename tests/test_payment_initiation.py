@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -242,3 +243,16 @@ def test_iban_check_digits():
     assert not is_valid_iban("FR76 3000 6000 0112 3456 7890 188")
     assert not is_valid_iban("12345")
     assert not is_valid_iban(None)
+
+
+def test_scripted_late_notification_arrives_after_the_payer_is_back(bank, identity, notifications):
+    bank.script("late")
+    bank.late_delay = 0.3
+    api = adapter(StetAdapter, bank, identity)
+    initiated = api.initiate(order(notifications))
+    bank.approve(initiated.resource_id)
+    assert not notifications.received, "the payer is sent back before the bank says anything"
+    deadline = time.monotonic() + 5
+    while not notifications.received and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [json.loads(body)["status"] for body, _h in notifications.received] == ["ACSC"]
