@@ -51,10 +51,7 @@ class PayByBankController(PaymentPortal):
             return self._answer(404, "unknown payment")
         if tx_sudo.provider_reference and notification.resource_id != tx_sudo.provider_reference:
             return self._answer(404, "unknown payment")
-        tx_sudo._pay_by_bank_process({
-            "endToEndId": notification.end_to_end_id, "resourceId": notification.resource_id,
-            "status": notification.status, "amount": notification.amount, "currency": notification.currency,
-        })
+        tx_sudo._pay_by_bank_process(notification)
         if tx_sudo.state == "error" and tx_sudo.pay_by_bank_status != "RJCT":
             _logger.error("pay by bank: notification for %s does not match the transaction: %s",
                           tx_sudo.reference, tx_sudo.state_message)

@@ -166,12 +166,22 @@ class AccountMove(models.Model):
     def _pay_by_bank_provider(self):
         """The company's enabled pay-by-bank provider, if the invoice can be paid through it."""
         self.ensure_one()
-        payable = self.move_type == "out_invoice" and self.state == "posted"
-        if not payable or self.currency_id.name not in SUPPORTED_CURRENCIES:
-            return self.env["payment.provider"]
-        return self.env["payment.provider"].sudo().search([
-            ("code", "=", PROVIDER_CODE), ("state", "in", ("enabled", "test")), ("company_id", "=", self.company_id.id),
-        ], limit=1)
+        return self._pay_by_bank_providers().get(self, self.env["payment.provider"])
+
+    def _pay_by_bank_providers(self):
+        """{invoice: its company's enabled pay-by-bank provider}, for the invoices that can be paid by bank;
+        one search for all, since reminders ask it for every invoice they list."""
+        payable = self.filtered(lambda move: move.move_type == "out_invoice" and move.state == "posted"
+                                and move.currency_id.name in SUPPORTED_CURRENCIES)
+        if not payable:
+            return {}
+        by_company = {}
+        for provider in self.env["payment.provider"].sudo().search([
+            ("code", "=", PROVIDER_CODE), ("state", "in", ("enabled", "test")),
+            ("company_id", "in", payable.company_id.ids),
+        ]):
+            by_company.setdefault(provider.company_id, provider)
+        return {move: by_company[move.company_id] for move in payable if move.company_id in by_company}
 
     def _pay_by_bank_amount(self):
         """What a payment by bank initiates today: the early-discounted amount inside the discount window,
@@ -186,10 +196,11 @@ class AccountMove(models.Model):
 
     @api.depends("transaction_ids.state", "state", "payment_state")
     def _compute_pay_by_bank(self):
+        providers = self._pay_by_bank_providers()
         for invoice in self:
             transactions = invoice.transaction_ids.filtered(lambda tx: tx.provider_code == PROVIDER_CODE)
             invoice.pay_by_bank_state = transactions.sorted("id")[-1:].state
-            invoice.pay_by_bank_url = bool(invoice._origin.id and invoice._pay_by_bank_provider()) and (
+            invoice.pay_by_bank_url = bool(invoice._origin.id and invoice in providers) and (
                 f"{invoice.get_base_url()}/my/invoices/{invoice._origin.id}/pay_by_bank"
                 f"?access_token={invoice.sudo()._portal_ensure_token()}"
             )

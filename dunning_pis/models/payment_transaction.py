@@ -96,12 +96,16 @@ class PaymentTransaction(models.Model):
         else:
             self._set_error(self.env._("The bank rejected the payment."))
 
-    def _pay_by_bank_process(self, payment_data):
-        """Apply what the bank says, once even when it says it many times at once, and reconcile if paid."""
+    def _pay_by_bank_process(self, status):
+        """Apply what the bank says (a PaymentStatus), once even when it says it many times at once, and
+        reconcile if paid."""
         self.ensure_one()
         self.env.cr.execute(SQL("SELECT 1 FROM payment_transaction WHERE id = %s FOR NO KEY UPDATE", self.id))
         self.invalidate_recordset()
-        self._process(const.PROVIDER_CODE, payment_data)
+        self._process(const.PROVIDER_CODE, {
+            "endToEndId": status.end_to_end_id or self.reference, "resourceId": status.resource_id,
+            "status": status.status, "amount": status.amount, "currency": status.currency,
+        })
         if self.state == "done" and not self.is_post_processed:
             self._post_process()
 
@@ -112,10 +116,7 @@ class PaymentTransaction(models.Model):
         status = adapter.status(self.provider_reference, instant=self.pay_by_bank_instant)
         if status.needs_confirmation:
             status = adapter.confirm(self.provider_reference, instant=self.pay_by_bank_instant)
-        self._pay_by_bank_process({
-            "endToEndId": status.end_to_end_id or self.reference, "resourceId": status.resource_id,
-            "status": status.status, "amount": status.amount, "currency": status.currency,
-        })
+        self._pay_by_bank_process(status)
 
     @api.model
     def _cron_pay_by_bank_poll(self):
