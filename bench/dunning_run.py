@@ -52,13 +52,7 @@ def bench_size(runner, customers, invoices, with_oca):
     base = f"dunning_bench_{invoices}"
     if not runner.cluster.database_exists(base):
         console.step(f"building {base}: {customers} customers, {invoices} invoices")
-        runner.copy_database(runner.ensure_template(), f"{base}_building")
-        code, _summary, logfile = runner.run(
-            [*runner.server_options(), "-d", f"{base}_building", "-i", ADDON.name, "--stop-after-init"],
-            "bench-install", show=False,
-        )
-        if code:
-            raise console.Fatal(f"installing {ADDON.name} failed; see {logfile}")
+        runner.install_addon(f"{base}_building", "bench-install", show=False)
         made = shell_json(runner, f"{base}_building", SCRIPTS / "generate_invoices.py",
                           {"BENCH_CUSTOMERS": str(customers), "BENCH_INVOICES": str(invoices)})
         console.step(f"generated in {made['seconds']} s")

@@ -29,7 +29,6 @@ from bench.dunning_run import shell_json
 from devkit import console, odoo_locator, venv
 from devkit.cluster import Cluster, find_bindir, free_port
 from devkit.odoo_run import OdooRunner
-from devkit.paths import ADDON
 
 SCRIPTS = Path(__file__).resolve().parent / "odoo_scripts"
 SECRET = "bench-notification-secret"  # noqa: S105
@@ -63,13 +62,7 @@ def main():
         raise console.Fatal("no Odoo 19 found (set ODOO_SRC)")
     with Cluster(find_bindir(venv.python())) as cluster:
         runner = OdooRunner(install, cluster)
-        runner.copy_database(runner.ensure_template(), DATABASE)
-        code, _summary, logfile = runner.run(
-            [*runner.server_options(), "-d", DATABASE, "-i", ADDON.name, "--stop-after-init"],
-            "bench-pay-by-bank-install", show=False,
-        )
-        if code:
-            raise console.Fatal(f"installing {ADDON.name} failed; see {logfile}")
+        runner.install_addon(DATABASE, "bench-pay-by-bank-install", show=False)
         transactions = shell_json(runner, DATABASE, SCRIPTS / "prepare_pay_by_bank.py",
                                   {"BENCH_N": str(args.count), "BENCH_SECRET": SECRET}, key="list")
         port = free_port()

@@ -23,12 +23,7 @@ def main():
         raise console.Fatal("no Odoo 19 found (set ODOO_SRC): terms are exported from an installed addon")
     with Cluster(find_bindir(venv.python())) as cluster:
         runner = OdooRunner(install, cluster)
-        runner.copy_database(runner.ensure_template(), I18N_DB)
-        code, summary, logfile = runner.run(
-            [*runner.server_options(), "-d", I18N_DB, "-i", ADDON.name, "--stop-after-init"], "i18n-install",
-        )
-        if code or summary.problems:
-            raise console.Fatal(f"installing {ADDON.name} failed; see {logfile}")
+        runner.install_addon(I18N_DB, "i18n-install")
         code, _summary, logfile = runner.run(
             ["i18n", "export", "-c", str(runner.config_file()), "-d", I18N_DB, ADDON.name], "i18n-export",
         )

@@ -99,6 +99,15 @@ class OdooRunner:
         if filestore(template).exists():
             shutil.copytree(filestore(template), filestore(name))
 
+    def install_addon(self, database, log_name, show=True):
+        """``database``: a fresh copy of the base template with the addon installed, and nothing logged amiss."""
+        self.copy_database(self.ensure_template(), database)
+        code, summary, logfile = self.run(
+            [*self.server_options(), "-d", database, "-i", ADDON.name, "--stop-after-init"], log_name, show=show,
+        )
+        if code or summary.problems:
+            raise console.Fatal(f"installing {ADDON.name} in {database} failed; see {logfile}")
+
     def drop_database(self, name):
         self.cluster.drop_database(name)
         shutil.rmtree(filestore(name), ignore_errors=True)
