@@ -66,6 +66,8 @@ class DunningLine(models.Model):
         self.env["dunning.communication"].flush_model()
         columns = {"communication_id": [], "invoice_id": [], "level_id": [], "currency_id": [], "days_late": [],
                    "amount_residual": [], "indemnity_amount": [], "interest_amount": []}
+        # The figures are already rounded half-up to their currency: round() only drops float noise that
+        # the numeric columns would otherwise keep.
         for communication, invoice, level, figures in rows:
             digits = invoice.currency_id.decimal_places
             for name, value in (("communication_id", communication.id), ("invoice_id", invoice.id),
