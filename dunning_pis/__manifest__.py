@@ -22,6 +22,7 @@
         "report/report_dunning_letter.xml",
         "report/report_customer_statement.xml",
         "report/report_collection_file.xml",
+        "report/report_invoice_legal_mentions.xml",
         "data/mail_template_statement.xml",
         "views/pay_by_bank_templates.xml",
         "data/payment_provider_data.xml",
@@ -35,6 +36,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/dunning_menus.xml",
+        "views/dunning_early_discount_report_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

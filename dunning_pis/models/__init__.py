@@ -4,11 +4,14 @@ from . import dunning_interest_rate
 from . import dunning_communication
 from . import dunning_line
 from . import dunning_run
+from . import account_payment_term
 from . import account_move
+from . import account_move_send
 from . import res_company
 from . import res_partner
 from . import res_config_settings
 from . import mail_mail
 from . import dunning_demo_data
+from . import dunning_early_discount_report
 from . import payment_provider
 from . import payment_transaction

@@ -3,9 +3,11 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date, formatLang
 
 from ..const import PROVIDER_CODE, SUPPORTED_CURRENCIES
+from ..receivables import legal_mentions
+from ..receivables.early_discount import discount_effect
 from ..receivables.late_charges import UnknownRate, late_interest, recovery_indemnity
 from .dunning_communication import ACTIVE_STATES, OPEN_PAYMENT_STATES
 
@@ -28,6 +30,7 @@ class AccountMove(models.Model):
         help="Dunning waits until this date and resumes the day after if the invoice is still unpaid.",
     )
     dunning_promise_amount = fields.Monetary(string="Promised amount", copy=False, tracking=True)
+    dunning_no_early_discount = fields.Boolean(related="commercial_partner_id.dunning_no_early_discount")
     pay_by_bank_state = fields.Selection(
         lambda self: self.env["payment.transaction"]._fields["state"].selection, string="Pay by bank",
         compute="_compute_pay_by_bank", help="The state of the last payment by bank of this invoice.",
@@ -36,6 +39,42 @@ class AccountMove(models.Model):
         string="Pay-by-bank link", compute="_compute_pay_by_bank",
         help="The page where the customer pays this invoice by bank transfer approved in their bank.",
     )
+
+    def _compute_invoice_payment_term_id(self):
+        super()._compute_invoice_payment_term_id()
+        self._dunning_drop_early_discount()
+
+    @api.onchange("invoice_payment_term_id")
+    def _onchange_dunning_no_early_discount(self):
+        if self._dunning_drop_early_discount():
+            return {"warning": {
+                "title": self.env._("No early-payment discount"),
+                "message": self.env._(
+                    "%(customer)s is excluded from early-payment discounts: the invoice uses the same payment "
+                    "term without its discount.", customer=self.commercial_partner_id.display_name,
+                ),
+            }}
+        return None
+
+    def _post(self, soft=True):
+        for move in self._dunning_drop_early_discount():
+            move.message_post(body=self.env._(
+                "No early-payment discount: %(customer)s is excluded from them.",
+                customer=move.commercial_partner_id.display_name,
+            ))
+        return super()._post(soft)
+
+    def _dunning_drop_early_discount(self):
+        """Give the draft customer invoices of customers excluded from early discounts the same payment term
+        without its discount; return the invoices changed."""
+        changed = self.browse()
+        for move in self:
+            term = move.invoice_payment_term_id
+            if (move.state == "draft" and move.is_sale_document(include_receipts=True) and term.early_discount
+                    and move.commercial_partner_id.dunning_no_early_discount):
+                move.invoice_payment_term_id = term._dunning_without_early_discount()
+                changed |= move
+        return changed
 
     @api.depends("dunning_line_ids.state")
     def _compute_dunning_state(self):
@@ -162,6 +201,66 @@ class AccountMove(models.Model):
                 "res_id": invoice.id,
             })
         return attachments
+
+    def _dunning_early_discount_offer(self, on_date):
+        """(last day, amount to pay) of Odoo's own early-payment discount if still open on ``on_date``."""
+        self.ensure_one()
+        offer = self._get_invoice_next_payment_values()
+        discount_date = offer.get("installment_state") == "epd" and fields.Date.to_date(offer["discount_date"])
+        if not discount_date or discount_date < on_date:
+            return None
+        return discount_date, offer["amount_due"]
+
+    def _dunning_legal_mentions(self):
+        """The payment mentions French law wants on a customer invoice, in the customer's language:
+        due date, early-payment terms, late-payment interest rate, and for businesses the recovery indemnity.
+        The discounted amount is Odoo's own; the VAT it contains is stated because the customer may only
+        deduct the VAT actually paid."""
+        self.ensure_one()
+        if self.move_type != "out_invoice" or not self.company_id.dunning_legal_mentions or not self.invoice_date_due:
+            return []
+        move = self.with_context(lang=self.partner_id.lang or self.env.lang)
+        env, company, currency = move.env, move.company_id, move.currency_id
+        term = move.invoice_payment_term_id
+        standard = {
+            "due_date": env._("Payment due date: {date}."),
+            "discount": env._("Early payment discount: {percent} % if paid by {date}, that is {amount} to pay, "
+                              "of which {tax} VAT."),
+            "no_discount": env._("No discount for early payment."),
+            "late_interest": env._("Late payment interest: {rate} % a year, owed from the day after the due date "
+                                   "(French Commercial Code, L441-10)."),
+            "indemnity": env._("Fixed indemnity for recovery costs owed by business customers in case of late "
+                               "payment: {amount} (French Commercial Code, L441-10 and D441-5)."),
+        }
+        values = {"due_date": {"date": format_date(env, move.invoice_date_due)}}
+        discount_line = move.line_ids.filtered(lambda line: line.display_type == "payment_term" and line.discount_date)
+        if term.early_discount and discount_line:
+            effect = discount_effect(move.amount_untaxed, move.amount_tax, term.discount_percentage,
+                                     term.early_pay_discount_computation, currency.decimal_places)
+            values["discount"] = {
+                "percent": formatLang(env, term.discount_percentage, digits=2).rstrip("0").rstrip(".,"),
+                "date": format_date(env, discount_line[0].discount_date),
+                "amount": formatLang(env, abs(sum(discount_line.mapped("discount_amount_currency"))),
+                                     currency_obj=currency),
+                "tax": formatLang(env, float(effect.tax), currency_obj=currency),
+            }
+        else:
+            values["no_discount"] = {}
+        rate = env["dunning.interest.rate"]._rate_table(company).annual_rate(move.invoice_date_due)
+        if rate is not None:
+            values["late_interest"] = {"rate": formatLang(env, float(rate), digits=2)}
+        if move.commercial_partner_id._dunning_is_business() and company.dunning_indemnity_amount:
+            values["indemnity"] = {
+                "amount": formatLang(env, company.dunning_indemnity_amount, currency_obj=company.currency_id),
+            }
+        mentions = []
+        for mention, mention_values in values.items():
+            wording = company[f"dunning_mention_{mention}"] or standard[mention]
+            try:
+                mentions.append(legal_mentions.fill(mention, wording, **mention_values))
+            except legal_mentions.WordingError:
+                mentions.append(legal_mentions.fill(mention, standard[mention], **mention_values))
+        return mentions
 
     def _pay_by_bank_provider(self):
         """The company's enabled pay-by-bank provider, if the invoice can be paid through it."""

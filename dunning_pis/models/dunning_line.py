@@ -109,12 +109,10 @@ class DunningLine(models.Model):
     def _compute_early_discount(self):
         """Odoo's own early-payment discount of the invoice, when still open on the communication's date."""
         for line in self:
-            offer = line.invoice_id._get_invoice_next_payment_values() if line.invoice_id else {}
-            open_on = line.date or fields.Date.context_today(line)
-            discount_date = offer.get("installment_state") == "epd" and fields.Date.to_date(offer["discount_date"])
-            still_open = bool(discount_date) and discount_date >= open_on
-            line.early_discount_date = discount_date if still_open else False
-            line.early_discount_amount = offer["amount_due"] if still_open else 0.0
+            offer = line.invoice_id and line.invoice_id._dunning_early_discount_offer(
+                line.date or fields.Date.context_today(line),
+            )
+            line.early_discount_date, line.early_discount_amount = offer or (False, 0.0)
 
     def _compute_pay_url(self):
         for line in self:

@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..receivables import legal_mentions
 
 
 class ResCompany(models.Model):
@@ -47,3 +50,53 @@ class ResCompany(models.Model):
         help="Date of the last dunning run; every run writes it first, which also keeps two runs from "
              "interleaving.",
     )
+    dunning_no_early_discount_default = fields.Boolean(
+        string="New customers without early discount",
+        help="Customers created from now on are excluded from early-payment discounts until someone allows them.",
+    )
+    dunning_legal_mentions = fields.Boolean(
+        string="Payment mentions on invoices", compute="_compute_dunning_legal_mentions", store=True, readonly=False,
+        help="Customer invoices show the due date, the early-payment terms, the late-payment interest rate and "
+             "the recovery indemnity (France: L441-9, L441-10, D441-5). On by default for French companies.",
+    )
+    dunning_mention_due_date = fields.Char(
+        string="Due date wording", translate=True, help="Empty: the standard wording. Placeholder: {date}.",
+    )
+    dunning_mention_discount = fields.Char(
+        string="Early discount wording", translate=True,
+        help="Empty: the standard wording. Placeholders: {percent}, {date}, {amount} (to pay in time), "
+             "{tax} (VAT it contains).",
+    )
+    dunning_mention_no_discount = fields.Char(
+        string="No early discount wording", translate=True, help="Empty: the standard wording.",
+    )
+    dunning_mention_late_interest = fields.Char(
+        string="Late interest wording", translate=True,
+        help="Empty: the standard wording. Placeholder: {rate} (annual rate in force on the due date).",
+    )
+    dunning_mention_indemnity = fields.Char(
+        string="Recovery indemnity wording", translate=True, help="Empty: the standard wording. Placeholder: {amount}.",
+    )
+
+    @api.depends("country_id")
+    def _compute_dunning_legal_mentions(self):
+        for company in self:
+            company.dunning_legal_mentions = company.country_id.code == "FR"
+
+    @api.constrains("dunning_mention_due_date", "dunning_mention_discount", "dunning_mention_no_discount",
+                    "dunning_mention_late_interest", "dunning_mention_indemnity")
+    def _check_dunning_mentions(self):
+        for company in self:
+            for mention in legal_mentions.PLACEHOLDERS:
+                field = self._fields[f"dunning_mention_{mention}"]
+                try:
+                    legal_mentions.check(mention, company[field.name])
+                except legal_mentions.WordingError as error:
+                    allowed = ", ".join(f"{{{name}}}" for name in sorted(legal_mentions.PLACEHOLDERS[mention]))
+                    raise ValidationError(self.env._(
+                        "The wording “%(field)s” cannot be filled in: %(wrong)s. Write the placeholders as "
+                        "{name}, among: %(allowed)s.",
+                        field=field._description_string(self.env),
+                        wrong=", ".join(f"{{{name}}}" for name in error.names) or self.env._("unbalanced braces"),
+                        allowed=allowed or self.env._("none"),
+                    )) from error

@@ -16,3 +16,12 @@ class ResConfigSettings(models.TransientModel):
     dunning_invoice_charges = fields.Boolean(related="company_id.dunning_invoice_charges", readonly=False)
     dunning_fee_account_id = fields.Many2one(related="company_id.dunning_fee_account_id", readonly=False)
     dunning_interest_account_id = fields.Many2one(related="company_id.dunning_interest_account_id", readonly=False)
+    dunning_no_early_discount_default = fields.Boolean(
+        related="company_id.dunning_no_early_discount_default", readonly=False,
+    )
+    dunning_legal_mentions = fields.Boolean(related="company_id.dunning_legal_mentions", readonly=False)
+    dunning_mention_due_date = fields.Char(related="company_id.dunning_mention_due_date", readonly=False)
+    dunning_mention_discount = fields.Char(related="company_id.dunning_mention_discount", readonly=False)
+    dunning_mention_no_discount = fields.Char(related="company_id.dunning_mention_no_discount", readonly=False)
+    dunning_mention_late_interest = fields.Char(related="company_id.dunning_mention_late_interest", readonly=False)
+    dunning_mention_indemnity = fields.Char(related="company_id.dunning_mention_indemnity", readonly=False)

@@ -24,6 +24,11 @@ class ResPartner(models.Model):
     dunning_in_collection = fields.Boolean(string="In collection", readonly=True, tracking=True, copy=False)
     dunning_collection_date = fields.Date(string="In collection since", readonly=True, copy=False)
     dunning_communication_ids = fields.One2many("dunning.communication", "partner_id", string="Reminders")
+    dunning_no_early_discount = fields.Boolean(
+        string="No early-payment discount", tracking=True,
+        default=lambda self: self.env.company.dunning_no_early_discount_default,
+        help="This customer's invoices carry no early-payment discount, even when their payment term has one.",
+    )
     dunning_overdue_amount = fields.Monetary(
         string="Overdue", compute="_compute_dunning_overdue", currency_field="dunning_currency_id",
     )
@@ -38,7 +43,7 @@ class ResPartner(models.Model):
         return [
             *super()._commercial_fields(),
             "dunning_policy_id", "dunning_tone", "dunning_blocked", "dunning_block_reason",
-            "dunning_controller_id", "dunning_in_collection", "dunning_collection_date",
+            "dunning_controller_id", "dunning_in_collection", "dunning_collection_date", "dunning_no_early_discount",
         ]
 
     @api.depends_context("company")

@@ -10,3 +10,4 @@ from . import test_dunning_charges
 from . import test_dunning_access
 from . import test_dunning_tour
 from . import test_pay_by_bank
+from . import test_early_discount

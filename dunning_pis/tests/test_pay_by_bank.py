@@ -2,6 +2,9 @@ import json
 import random
 import re
 import time
+from datetime import timedelta
+
+from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import UserError
@@ -32,7 +35,8 @@ class PayByBankFlows:
         self.assertPaid(invoice)
         self.assertEqual(tx.pay_by_bank_status, "ACSC")
 
-    def test_early_discount_is_initiated_in_its_window_and_booked(self):
+    def discounted_invoice(self):
+        """1000, untaxed, 2 % off if paid within 10 days from today."""
         term = self.env["account.payment.term"].create({
             "name": "2 % / 10 days, net 30", "early_discount": True, "discount_percentage": 2.0,
             "discount_days": 10, "line_ids": [(0, 0, {"value": "percent", "value_amount": 100.0, "nb_days": 30})],
@@ -43,11 +47,32 @@ class PayByBankFlows:
             "invoice_line_ids": [(0, 0, {"name": "Pain", "quantity": 1, "price_unit": 1000.0, "tax_ids": False})],
         })
         invoice.action_post()
+        return invoice
+
+    def test_early_discount_is_initiated_in_its_window_and_booked(self):
+        invoice = self.discounted_invoice()
         self.assertEqual(invoice._pay_by_bank_amount(), 980.0)
         self.approve(self.start_payment(invoice))
         self.assertEqual(self.transaction(invoice).amount, 980.0)
         self.assertEqual(self.transaction(invoice).payment_id.amount, 980.0)
         self.assertPaid(invoice)  # 980 paid leaves nothing open: the 20 were booked as the discount
+        granted = self.env["dunning.early.discount.report"].search([("invoice_id", "=", invoice.id)])
+        self.assertEqual(granted.amount, 20.0)
+
+    def test_discounted_payment_settled_after_the_window_stays_partial(self):
+        self.bank.script("pending")
+        invoice = self.discounted_invoice()
+        self.approve(self.start_payment(invoice))
+        tx = self.transaction(invoice)
+        self.assertEqual(tx.amount, 980.0, "initiated inside the window")
+        with freeze_time(fields.Date.context_today(self.env.user) + timedelta(days=11)):
+            self.assertEqual(invoice._pay_by_bank_amount(), 1000.0, "the full amount once the window closed")
+            with self.allow_requests(all_requests=True):
+                self.bank.settle(tx.provider_reference, notify=True)
+        self.env.invalidate_all()
+        self.assertEqual(tx.state, "done")
+        self.assertEqual(invoice.payment_state, "partial", "the bank settled after the discount window")
+        self.assertAlmostEqual(invoice.amount_residual, 20.0)
 
     def test_rejected_payment_leaves_the_invoice_open(self):
         invoice = self.invoice(300.0)
