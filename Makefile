@@ -17,3 +17,4 @@ bench:
 	$(PYTHON) -c "from devkit import venv; venv.ensure()"
 	.venv/bin/python bench/dunning_run.py
 	.venv/bin/python bench/pay_by_bank_notifications.py
+	.venv/bin/python bench/pain008_debits.py
