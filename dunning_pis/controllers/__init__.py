@@ -1,1 +1,2 @@
 from . import pay_by_bank
+from . import installment_plan_portal

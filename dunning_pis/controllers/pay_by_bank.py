@@ -93,15 +93,23 @@ class PayByBankController(PaymentPortal):
         if not provider_sudo or not amount:
             values["error"] = request.env._("This invoice cannot be paid by bank: it is paid, or not payable online.")
         elif request.httprequest.method == "POST":
-            tx_sudo = self._create_transaction(
-                provider_id=provider_sudo.id, payment_method_id=provider_sudo._pay_by_bank_method().id,
-                token_id=None, amount=amount, currency_id=invoice_sudo.currency_id.id,
-                partner_id=invoice_sudo.partner_id.id, flow="redirect", tokenization_requested=False,
-                landing_route=invoice_sudo.get_portal_url(),
-                custom_create_values={"invoice_ids": [Command.set(invoice_sudo.ids)]},
+            redirect, values["error"] = self._start_pay_by_bank(
+                provider_sudo, amount, invoice_sudo, invoice_sudo.get_portal_url(),
             )
-            api_url = tx_sudo._get_specific_rendering_values({}).get("api_url")
-            if api_url:
-                return request.redirect(api_url, local=False)
-            values["error"] = tx_sudo.state_message or request.env._("The bank could not start the payment.")
+            if redirect:
+                return redirect
         return request.render("dunning_pis.pay_by_bank_page", values)
+
+    def _start_pay_by_bank(self, provider_sudo, amount, invoices_sudo, landing_route):
+        """Start a payment of ``amount`` for ``invoices_sudo``: (redirect to the bank, None) or (None, error)."""
+        tx_sudo = self._create_transaction(
+            provider_id=provider_sudo.id, payment_method_id=provider_sudo._pay_by_bank_method().id,
+            token_id=None, amount=amount, currency_id=invoices_sudo.currency_id.id,
+            partner_id=invoices_sudo.partner_id[:1].id, flow="redirect", tokenization_requested=False,
+            landing_route=landing_route,
+            custom_create_values={"invoice_ids": [Command.set(invoices_sudo.ids)]},
+        )
+        api_url = tx_sudo._get_specific_rendering_values({}).get("api_url")
+        if api_url:
+            return request.redirect(api_url, local=False), None
+        return None, tx_sudo.state_message or request.env._("The bank could not start the payment.")

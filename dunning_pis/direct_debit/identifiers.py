@@ -4,7 +4,16 @@ A file with one wrong identifier is rejected by the bank as a whole, days later;
 they are typed in, and again before a file is built, tells the user at once which one is wrong.
 """
 
+import importlib.machinery
 import re
+
+import stdnum
+
+# Odoo's monkey-patching import hook gives the stdnum package a loader without a resource reader, and
+# stdnum.iban reads its registry of national formats as a package resource on import: give the package
+# its plain file loader back first.
+if not hasattr(stdnum.__spec__.loader, "get_resource_reader"):
+    stdnum.__spec__.loader = importlib.machinery.SourceFileLoader(stdnum.__name__, stdnum.__file__)
 
 from stdnum import bic, iban
 from stdnum.iso7064 import mod_97_10

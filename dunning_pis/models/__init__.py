@@ -13,5 +13,9 @@ from . import res_config_settings
 from . import mail_mail
 from . import dunning_demo_data
 from . import dunning_early_discount_report
+from . import dunning_sepa_mandate
+from . import dunning_installment_plan
+from . import dunning_installment
+from . import dunning_direct_debit_batch
 from . import payment_provider
 from . import payment_transaction

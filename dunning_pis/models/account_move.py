@@ -31,6 +31,14 @@ class AccountMove(models.Model):
     )
     dunning_promise_amount = fields.Monetary(string="Promised amount", copy=False, tracking=True)
     dunning_no_early_discount = fields.Boolean(related="commercial_partner_id.dunning_no_early_discount")
+    dunning_plan_ids = fields.Many2many(
+        "dunning.installment.plan", "dunning_installment_plan_invoice_rel", "move_id", "plan_id",
+        string="Installment plans", readonly=True, copy=False,
+    )
+    dunning_active_plan_id = fields.Many2one(
+        "dunning.installment.plan", string="Installment plan", compute="_compute_dunning_active_plan",
+        help="The plan the customer is paying this invoice under; dunning leaves the invoice alone meanwhile.",
+    )
     pay_by_bank_state = fields.Selection(
         lambda self: self.env["payment.transaction"]._fields["state"].selection, string="Pay by bank",
         compute="_compute_pay_by_bank", help="The state of the last payment by bank of this invoice.",
@@ -39,6 +47,11 @@ class AccountMove(models.Model):
         string="Pay-by-bank link", compute="_compute_pay_by_bank",
         help="The page where the customer pays this invoice by bank transfer approved in their bank.",
     )
+
+    @api.depends("dunning_plan_ids.state")
+    def _compute_dunning_active_plan(self):
+        for move in self:
+            move.dunning_active_plan_id = move.dunning_plan_ids.filtered(lambda plan: plan.state == "active")[:1]
 
     def _compute_invoice_payment_term_id(self):
         super()._compute_invoice_payment_term_id()
@@ -124,6 +137,8 @@ class AccountMove(models.Model):
             return False
         partner = self.commercial_partner_id
         if partner.dunning_blocked or partner.dunning_in_collection:
+            return False
+        if self.dunning_active_plan_id:
             return False
         return ignore_pauses or not (
             self.dunning_disputed or (self.dunning_promise_date and self.dunning_promise_date >= date)
@@ -283,11 +298,16 @@ class AccountMove(models.Model):
         return {move: by_company[move.company_id] for move in payable if move.company_id in by_company}
 
     def _pay_by_bank_amount(self):
-        """What a payment by bank initiates today: the early-discounted amount inside the discount window,
-        the next installment of the payment term where it has several, else the amount due."""
+        """What a payment by bank initiates today: the next installment of the invoice's installment plan,
+        the early-discounted amount inside the discount window, the next installment of the payment term
+        where it has several, else the amount due."""
         self.ensure_one()
         if self.payment_state not in OPEN_PAYMENT_STATES or self.currency_id.is_zero(self.amount_residual):
             return 0.0
+        plan = self.dunning_active_plan_id
+        if plan:
+            installment = plan._next_installment()
+            return min(installment.amount - installment.paid_amount, self.amount_residual) if installment else 0.0
         values = self._get_invoice_next_payment_values()
         if values.get("installment_state") == "epd":
             return values["amount_due"]
@@ -314,6 +334,13 @@ class AccountMove(models.Model):
                 invoice=self.display_name, company=self.company_id.name,
             ))
         return self.env["dunning.pay.by.bank.link"]._open(self)
+
+    def action_dunning_installment_plan(self):
+        return {
+            "type": "ir.actions.act_window", "res_model": "dunning.installment.plan.wizard", "view_mode": "form",
+            "target": "new", "name": self.env._("Offer an installment plan"),
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
 
     def action_dunning_dispute(self):
         return self.env["dunning.pause.wizard"]._open(self, "dispute")

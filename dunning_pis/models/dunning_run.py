@@ -109,6 +109,12 @@ class DunningRun(models.Model):
                AND move.invoice_date_due <= %(horizon)s
                AND move.dunning_disputed IS NOT TRUE
                AND (move.dunning_promise_date IS NULL OR move.dunning_promise_date < %(date)s)
+               AND NOT EXISTS (
+                    SELECT 1
+                      FROM dunning_installment_plan_invoice_rel covered
+                      JOIN dunning_installment_plan plan ON plan.id = covered.plan_id
+                     WHERE covered.move_id = move.id AND plan.state = 'active'
+                   )
                AND partner.dunning_blocked IS NOT TRUE
                AND partner.dunning_in_collection IS NOT TRUE
                %(partner_filter)s

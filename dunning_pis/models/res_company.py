@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..direct_debit import identifiers
 from ..receivables import legal_mentions
 
 
@@ -78,10 +79,40 @@ class ResCompany(models.Model):
         string="Recovery indemnity wording", translate=True, help="Empty: the standard wording. Placeholder: {amount}.",
     )
 
+    dunning_sepa_creditor_identifier = fields.Char(
+        string="SEPA creditor identifier",
+        help="Identifies the company as a SEPA direct-debit creditor (France: given by the Banque de France, "
+             "e.g. FR72ZZZ123456).",
+    )
+    dunning_plan_break_days = fields.Integer(
+        string="Grace days before a plan breaks", default=5,
+        help="An installment still unpaid this many days after its date breaks its plan.",
+    )
+    dunning_plan_break_rejections = fields.Integer(
+        string="Rejected debits before a plan breaks", default=2,
+        help="A plan breaks as soon as this many of its direct debits were rejected.",
+    )
+
     @api.depends("country_id")
     def _compute_dunning_legal_mentions(self):
         for company in self:
             company.dunning_legal_mentions = company.country_id.code == "FR"
+
+    @api.constrains("dunning_sepa_creditor_identifier")
+    def _check_dunning_sepa_creditor_identifier(self):
+        for company in self.filtered("dunning_sepa_creditor_identifier"):
+            if not identifiers.is_valid_creditor_identifier(company.dunning_sepa_creditor_identifier):
+                raise ValidationError(self.env._(
+                    "%(identifier)s is not a valid SEPA creditor identifier.",
+                    identifier=company.dunning_sepa_creditor_identifier,
+                ))
+
+    @api.constrains("dunning_plan_break_days", "dunning_plan_break_rejections")
+    def _check_dunning_plan_breaks(self):
+        if any(company.dunning_plan_break_days < 0 or company.dunning_plan_break_rejections < 1 for company in self):
+            raise ValidationError(self.env._(
+                "Grace days cannot be negative, and a plan breaks after at least one rejected debit.",
+            ))
 
     @api.constrains("dunning_mention_due_date", "dunning_mention_discount", "dunning_mention_no_discount",
                     "dunning_mention_late_interest", "dunning_mention_indemnity")

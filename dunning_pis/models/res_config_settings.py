@@ -25,3 +25,10 @@ class ResConfigSettings(models.TransientModel):
     dunning_mention_no_discount = fields.Char(related="company_id.dunning_mention_no_discount", readonly=False)
     dunning_mention_late_interest = fields.Char(related="company_id.dunning_mention_late_interest", readonly=False)
     dunning_mention_indemnity = fields.Char(related="company_id.dunning_mention_indemnity", readonly=False)
+    dunning_sepa_creditor_identifier = fields.Char(
+        related="company_id.dunning_sepa_creditor_identifier", readonly=False,
+    )
+    dunning_plan_break_days = fields.Integer(related="company_id.dunning_plan_break_days", readonly=False)
+    dunning_plan_break_rejections = fields.Integer(
+        related="company_id.dunning_plan_break_rejections", readonly=False,
+    )

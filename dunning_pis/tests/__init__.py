@@ -11,3 +11,4 @@ from . import test_dunning_access
 from . import test_dunning_tour
 from . import test_pay_by_bank
 from . import test_early_discount
+from . import test_installment_plan

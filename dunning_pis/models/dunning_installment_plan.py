@@ -1,0 +1,254 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+from ..installments import schedule
+from .dunning_communication import OPEN_PAYMENT_STATES
+
+PLAN_STATES = [
+    ("draft", "Draft"), ("proposed", "Proposed"), ("active", "Active"),
+    ("completed", "Completed"), ("broken", "Broken"), ("cancelled", "Cancelled"),
+]
+
+
+class DunningInstallmentPlan(models.Model):
+    """An échéancier: a customer's open invoices paid in dated installments they accepted.
+
+    Invoices stay posted and untouched. What the customer paid since the plan was made is the drop of the
+    invoices' residual (any payment counts: by bank, direct debit or transfer), spread over the
+    installments oldest first; so a plan never disagrees with the ledger. While active, dunning skips its
+    invoices; when it breaks, they come back to dunning at the level they had reached.
+    """
+
+    _name = "dunning.installment.plan"
+    _description = "Installment plan"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+
+    name = fields.Char(required=True, readonly=True, copy=False, default=lambda self: self.env._("New"))
+    company_id = fields.Many2one("res.company", required=True, readonly=True, default=lambda self: self.env.company)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, tracking=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    invoice_ids = fields.Many2many(
+        "account.move", "dunning_installment_plan_invoice_rel", "plan_id", "move_id", string="Invoices",
+        readonly=True, copy=False,
+    )
+    installment_ids = fields.One2many("dunning.installment", "plan_id", string="Installments", copy=False)
+    state = fields.Selection(PLAN_STATES, default="draft", required=True, readonly=True, tracking=True, copy=False)
+    open_amount = fields.Monetary(
+        string="Amount planned", readonly=True,
+        help="What the invoices had left to pay when the plan was made.",
+    )
+    fee_amount = fields.Monetary(string="Plan fee", readonly=True)
+    fee_invoice_id = fields.Many2one("account.move", string="Fee invoice", readonly=True, copy=False)
+    total_amount = fields.Monetary(string="Total", compute="_compute_amounts")
+    paid_amount = fields.Monetary(string="Paid", compute="_compute_amounts")
+    remaining_amount = fields.Monetary(string="Left to pay", compute="_compute_amounts")
+    mandate_id = fields.Many2one("dunning.sepa.mandate", string="SEPA mandate", readonly=True, copy=False)
+    needs_mandate = fields.Boolean(compute="_compute_needs_mandate")
+    accepted_date = fields.Datetime(string="Accepted on", readonly=True, copy=False)
+    accepted_by = fields.Char(readonly=True, copy=False)
+    rejected_debit_count = fields.Integer(string="Rejected debits", readonly=True, copy=False)
+    user_id = fields.Many2one("res.users", string="Credit controller", default=lambda self: self.env.user)
+
+    @api.depends("open_amount", "fee_amount", "invoice_ids.amount_residual", "fee_invoice_id.amount_residual")
+    def _compute_amounts(self):
+        for plan in self:
+            left = sum(plan.invoice_ids.mapped("amount_residual"))
+            left += plan.fee_invoice_id.amount_residual if plan.fee_invoice_id else plan.fee_amount
+            plan.total_amount = plan.open_amount + plan.fee_amount
+            plan.remaining_amount = left
+            plan.paid_amount = max(plan.total_amount - left, 0.0)
+
+    @api.depends("installment_ids.method")
+    def _compute_needs_mandate(self):
+        for plan in self:
+            plan.needs_mandate = "sepa_direct_debit" in plan.installment_ids.mapped("method")
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for plan in self:
+            plan.access_url = f"/my/installment_plans/{plan.id}"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", self.env._("New")) == self.env._("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("dunning.installment.plan") or "/"
+        return super().create(vals_list)
+
+    @api.model
+    def _create_from_schedule(self, invoices, installments, methods, fee_amount=0.0):
+        """A draft plan for ``invoices`` with the plain-Python ``installments`` and one method each."""
+        return self.create({
+            "company_id": invoices.company_id.id,
+            "partner_id": invoices.commercial_partner_id.id,
+            "currency_id": invoices.currency_id.id,
+            "invoice_ids": [Command.set(invoices.ids)],
+            "open_amount": sum(invoices.mapped("amount_residual")),
+            "fee_amount": fee_amount,
+            "installment_ids": [
+                Command.create({"sequence": part.sequence, "due_date": part.due_date, "amount": float(part.amount),
+                                "method": method})
+                for part, method in zip(installments, methods, strict=True)
+            ],
+        })
+
+    def _check_can_propose(self):
+        """What the customer is asked to accept must add up and be collectable; nothing is sent otherwise."""
+        for plan in self:
+            digits = plan.currency_id.decimal_places
+            parts = [schedule.Installment(line.sequence, line.due_date, Decimal(str(line.amount)))
+                     for line in plan.installment_ids.sorted("sequence")]
+            try:
+                schedule.validate(parts, Decimal(str(plan.total_amount)), digits)
+            except schedule.ScheduleError as error:
+                raise UserError(plan._schedule_message(error)) from error
+            if plan.needs_mandate and plan.currency_id.name != "EUR":
+                raise UserError(self.env._("SEPA direct debits collect euros only: %(plan)s is in %(currency)s.",
+                                           plan=plan.name, currency=plan.currency_id.name))
+            if plan.needs_mandate and not plan.company_id.dunning_sepa_creditor_identifier:
+                raise UserError(self.env._(
+                    "%(company)s has no SEPA creditor identifier: set it in the accounting settings before "
+                    "proposing direct debits.", company=plan.company_id.name,
+                ))
+            if plan.fee_amount and not plan.company_id.dunning_fee_account_id:
+                raise UserError(self.env._(
+                    "A plan fee needs the fees account of the dunning settings.",
+                ))
+
+    def _schedule_message(self, error):
+        Problem = schedule.ScheduleProblem
+        messages = {
+            Problem.NO_INSTALLMENT: self.env._("A plan needs at least one installment."),
+            Problem.NOTHING_TO_SPLIT: self.env._("These invoices have nothing left to pay."),
+            Problem.FIRST_AMOUNT_TOO_LARGE: self.env._("The first installment must be less than the total."),
+            Problem.FIRST_AMOUNT_NOT_TOTAL: self.env._("With a single installment, it is the whole amount."),
+            Problem.FIRST_AMOUNT_NOT_POSITIVE: self.env._("The first installment must be more than zero."),
+            Problem.BAD_INTERVAL: self.env._("The interval between installments must be at least 1."),
+            Problem.BAD_UNIT: self.env._("The interval is counted in days or in months."),
+            Problem.TOO_SMALL: self.env._("The amount is too small for so many installments."),
+            Problem.SUM_MISMATCH: self.env._(
+                "The installments add up to %(sum)s but the plan is for %(total)s: correct the amounts.",
+                sum=sum(self.installment_ids.mapped("amount")), total=self.total_amount,
+            ),
+            Problem.NOT_POSITIVE: self.env._("Installment %(sequence)s must be more than zero.",
+                                             sequence=error.sequence),
+            Problem.DATES_NOT_INCREASING: self.env._("Installment %(sequence)s must fall after the one before.",
+                                                     sequence=error.sequence),
+        }
+        return messages[error.problem]
+
+    def action_propose(self):
+        """Send the plan to the customer: the email links to the portal page where they accept it."""
+        self._check_can_propose()
+        template = self.env.ref("dunning_pis.mail_template_installment_plan_proposal")
+        for plan in self:
+            if plan.state != "draft":
+                raise UserError(self.env._("Only a draft plan can be proposed."))
+            plan._portal_ensure_token()
+            plan.state = "proposed"
+            plan.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+
+    def _accept(self, signer, iban=None, bic=None):
+        """The customer accepts on the portal; with direct debits, the mandate they sign there."""
+        self.ensure_one()
+        if self.state != "proposed":
+            raise UserError(self.env._("This plan is no longer waiting for your acceptance."))
+        now = fields.Datetime.now()
+        values = {"state": "active", "accepted_date": now, "accepted_by": signer}
+        if self.needs_mandate:
+            values["mandate_id"] = self.env["dunning.sepa.mandate"].create({
+                "company_id": self.company_id.id, "partner_id": self.partner_id.id, "debtor_name": signer,
+                "iban": iban, "bic": bic or False, "signature_date": fields.Date.context_today(self),
+                "signed_on_portal": True, "state": "active",
+            }).id
+        if self.fee_amount:
+            values["fee_invoice_id"] = self._invoice_fee().id
+        self.write(values)
+        self.message_post(body=self.env._("Accepted on the portal by %(signer)s.", signer=signer))
+
+    def _invoice_fee(self):
+        fee_invoice = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": self.partner_id.id, "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id, "invoice_date": fields.Date.context_today(self),
+            "invoice_payment_term_id": False,
+            "invoice_line_ids": [Command.create({
+                "name": self.env._("Installment plan fee (%(plan)s)", plan=self.name), "quantity": 1,
+                "price_unit": self.fee_amount, "account_id": self.company_id.dunning_fee_account_id.id,
+                "tax_ids": [Command.clear()],
+            })],
+        })
+        fee_invoice.action_post()
+        return fee_invoice
+
+    def action_cancel(self):
+        if any(plan.state not in ("draft", "proposed", "active") for plan in self):
+            raise UserError(self.env._("Only a draft, proposed or active plan can be cancelled."))
+        self.write({"state": "cancelled"})
+
+    def action_draft(self):
+        if any(plan.state not in ("proposed", "cancelled") for plan in self):
+            raise UserError(self.env._("Only a proposed or cancelled plan can go back to draft."))
+        self.write({"state": "draft"})
+
+    def _open_invoices(self):
+        """The plan's invoices that still have something to pay, oldest due first."""
+        invoices = self.invoice_ids | self.fee_invoice_id
+        return invoices.filtered(lambda move: move.payment_state in OPEN_PAYMENT_STATES).sorted(
+            lambda move: (move.invoice_date_due or move.date, move.id))
+
+    def _next_installment(self):
+        self.ensure_one()
+        return self.installment_ids.filtered(lambda line: line.state != "paid").sorted("sequence")[:1]
+
+    def _watch(self, today):
+        """Complete plans fully paid; break those with an installment unpaid too long after its date."""
+        for plan in self.filtered(lambda plan: plan.state == "active"):
+            if plan.currency_id.is_zero(plan.remaining_amount):
+                plan.state = "completed"
+                plan.message_post(body=self.env._("Completed: everything was paid."))
+                continue
+            overdue_before = today - timedelta(days=plan.company_id.dunning_plan_break_days)
+            late = plan.installment_ids.filtered(
+                lambda line, limit=overdue_before: line.state != "paid" and line.due_date < limit,
+            )
+            if late:
+                plan._break(self.env._(
+                    "Installment %(sequence)s of %(date)s is still unpaid.",
+                    sequence=late[0].sequence, date=late[0].due_date,
+                ))
+
+    def _break(self, reason):
+        """The customer is told, the credit controller gets a task, and dunning takes the invoices back."""
+        template = self.env.ref("dunning_pis.mail_template_installment_plan_broken")
+        for plan in self:
+            plan.state = "broken"
+            plan.message_post(body=self.env._("Plan broken: %(reason)s", reason=reason))
+            plan.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+            plan.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Installment plan %(plan)s broken", plan=plan.name),
+                note=self.env._("%(reason)s Dunning resumes on the invoices left to pay.", reason=reason),
+                user_id=(plan.user_id or plan.company_id.dunning_default_controller_id or self.env.user).id,
+                date_deadline=fields.Date.context_today(plan),
+            )
+
+    def _count_rejected_debit(self):
+        for plan in self:
+            plan.rejected_debit_count += 1
+            if plan.rejected_debit_count >= plan.company_id.dunning_plan_break_rejections:
+                plan._break(self.env._("%(count)s direct debits were rejected.", count=plan.rejected_debit_count))
+
+    @api.model
+    def _cron_watch(self):
+        self.search([("state", "=", "active")])._watch(fields.Date.context_today(self))
+
+    def action_preview(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "url": self.get_portal_url(), "target": "self"}
+
+    def _get_report_base_filename(self):
+        return self.name

@@ -1,0 +1,86 @@
+from decimal import Decimal
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..installments import schedule
+from ..models.dunning_communication import OPEN_PAYMENT_STATES
+from ..models.dunning_installment import METHODS
+
+
+class DunningInstallmentPlanWizard(models.TransientModel):
+    """Offer an installment plan for one or several open invoices of a customer."""
+
+    _name = "dunning.installment.plan.wizard"
+    _description = "Offer an installment plan"
+
+    invoice_ids = fields.Many2many("account.move", string="Invoices", required=True)
+    partner_id = fields.Many2one("res.partner", compute="_compute_partner")
+    currency_id = fields.Many2one("res.currency", compute="_compute_partner")
+    open_amount = fields.Monetary(string="Left to pay", compute="_compute_partner")
+    count = fields.Integer(string="Installments", default=3, required=True)
+    first_date = fields.Date(string="First installment on", default=fields.Date.context_today, required=True)
+    interval = fields.Integer(string="Every", default=30, required=True)
+    interval_unit = fields.Selection([("days", "days"), ("months", "months")], default="days", required=True)
+    first_amount = fields.Monetary(string="First installment", help="Empty: equal installments.")
+    first_method = fields.Selection(METHODS, string="First paid by", default="pay_by_bank", required=True)
+    other_method = fields.Selection(METHODS, string="Next ones paid by", default="sepa_direct_debit", required=True)
+    fee_amount = fields.Monetary(string="Plan fee")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        model, ids = self.env.context.get("active_model"), self.env.context.get("active_ids") or []
+        if model == "account.move":
+            values["invoice_ids"] = [(6, 0, ids)]
+        elif model == "res.partner":
+            partners = self.env["res.partner"].browse(ids).commercial_partner_id
+            values["invoice_ids"] = [(6, 0, self.env["account.move"].search([
+                ("commercial_partner_id", "in", partners.ids), ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"), ("payment_state", "in", OPEN_PAYMENT_STATES),
+                ("company_id", "=", self.env.company.id),
+            ]).ids)]
+        return values
+
+    @api.depends("invoice_ids")
+    def _compute_partner(self):
+        for wizard in self:
+            wizard.partner_id = wizard.invoice_ids.commercial_partner_id[:1]
+            wizard.currency_id = wizard.invoice_ids.currency_id[:1] or self.env.company.currency_id
+            wizard.open_amount = sum(wizard.invoice_ids.mapped("amount_residual"))
+
+    def _check_invoices(self):
+        invoices = self.invoice_ids
+        if not invoices:
+            raise UserError(self.env._("Choose the invoices the plan is for."))
+        if any(move.move_type != "out_invoice" or move.state != "posted" or move.payment_state not in
+               OPEN_PAYMENT_STATES for move in invoices):
+            raise UserError(self.env._("A plan covers posted customer invoices that are not paid yet."))
+        if len(invoices.commercial_partner_id) > 1 or len(invoices.currency_id) > 1 or len(invoices.company_id) > 1:
+            raise UserError(self.env._("A plan covers invoices of one customer, in one currency and one company."))
+        taken = self.env["dunning.installment.plan"].search([
+            ("invoice_ids", "in", invoices.ids), ("state", "in", ("draft", "proposed", "active")),
+        ])
+        if taken:
+            raise UserError(self.env._("%(invoices)s already belong to plan %(plan)s.",
+                                       invoices=", ".join((taken.invoice_ids & invoices).mapped("name")),
+                                       plan=", ".join(taken.mapped("name"))))
+
+    def action_create_plan(self):
+        self.ensure_one()
+        self._check_invoices()
+        plan_model = self.env["dunning.installment.plan"]
+        try:
+            parts = schedule.split(
+                Decimal(str(self.open_amount)) + Decimal(str(self.fee_amount)), self.count, self.first_date,
+                self.interval, self.interval_unit, Decimal(str(self.first_amount)) if self.first_amount else None,
+                self.currency_id.decimal_places,
+            )
+        except schedule.ScheduleError as error:
+            raise UserError(plan_model._schedule_message(error)) from error
+        methods = [self.first_method] + [self.other_method] * (len(parts) - 1)
+        plan = plan_model._create_from_schedule(self.invoice_ids, parts, methods, self.fee_amount)
+        return {
+            "type": "ir.actions.act_window", "res_model": plan._name, "res_id": plan.id, "view_mode": "form",
+            "target": "current",
+        }
