@@ -103,7 +103,8 @@ class TestInstallmentPlan(PayByBankCommon):
         self.assertEqual(document.xpath("//d:MndtRltdInf/d:MndtId/text()", namespaces=NS), [mandate.name])
         self.assertEqual(document.xpath("//d:MndtRltdInf/d:DtOfSgntr/text()", namespaces=NS),
                          [str(self.today)])
-        self.assertEqual(document.xpath("//d:CdtrSchmeId/d:Id/d:PrvtId/d:Othr/d:Id/text()", namespaces=NS), ["FR72ZZZ123456"])
+        self.assertEqual(document.xpath("//d:CdtrSchmeId/d:Id/d:PrvtId/d:Othr/d:Id/text()", namespaces=NS),
+                         ["FR72ZZZ123456"])
         self.assertEqual(document.xpath("//d:DrctDbtTxInf/d:InstdAmt/text()", namespaces=NS), ["300.00"])
         first.action_collected()
         self.assertEqual(invoice.amount_residual, 300.0)
@@ -212,3 +213,20 @@ class TestInstallmentPlan(PayByBankCommon):
         self.assertTrue(schema.validate(document), schema.error_log)
         self.assertEqual(document.nsmap[None], NS["d"])
         return document
+
+
+@tagged("post_install", "-at_install")
+class TestInstallmentPlanTour(TestInstallmentPlan):
+    """In Chromium: the customer accepts the plan and signs the mandate on the portal page of the email."""
+
+    allow_inherited_tests_method = False
+
+    def test_customer_accepts_the_plan_and_signs_the_mandate(self):
+        invoice = self.invoice(900.0, due=self.today - timedelta(days=40))
+        plan = self.offer_plan(invoice)
+        plan.action_propose()
+        self.start_tour(plan.get_portal_url(), "dunning_pis_installment_plan_portal")
+        plan.invalidate_recordset()
+        self.assertEqual((plan.state, plan.accepted_by), ("active", "Marie Boulanger"))
+        self.assertEqual((plan.mandate_id.iban, plan.mandate_id.signed_on_portal),
+                         ("FR7630004000031234567890143", True))
