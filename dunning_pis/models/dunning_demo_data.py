@@ -93,3 +93,36 @@ class DunningDemoData(models.AbstractModel):
         promised = Move.search([("partner_id", "=", promising_partner_id), *open_domain], limit=1)
         promised.write({"dunning_promise_date": today + timedelta(days=5),
                         "dunning_promise_amount": promised.amount_residual})
+
+    @api.model
+    def create_demo_installment_plans(self, active_partner_id, proposed_partner_id):
+        """One plan being honoured (first installment paid, mandate signed) and one waiting for the customer."""
+        company = self.env.ref("base.main_company")
+        Plan = self.env["dunning.installment.plan"].with_company(company)
+        if Plan.search_count([("company_id", "=", company.id)], limit=1):
+            return
+        if not company.dunning_sepa_creditor_identifier:
+            company.dunning_sepa_creditor_identifier = "FR72ZZZ123456"
+        today = fields.Date.context_today(self)
+        plans = Plan
+        for partner_id, first_date in ((active_partner_id, today - timedelta(days=10)), (proposed_partner_id, today)):
+            invoices = self.env["account.move"].search([
+                ("partner_id", "=", partner_id), ("move_type", "=", "out_invoice"), ("company_id", "=", company.id),
+                ("payment_state", "in", ("not_paid", "partial")), ("invoice_date_due", "<", today),
+            ], order="invoice_date_due", limit=2)
+            wizard = self.env["dunning.installment.plan.wizard"].with_company(company).with_context(
+                active_model="account.move", active_ids=invoices.ids,
+            ).create({"count": 3, "first_date": first_date, "interval": 30, "interval_unit": "days",
+                      "first_method": "manual", "other_method": "sepa_direct_debit"})
+            plan = Plan.browse(wizard.action_create_plan()["res_id"])
+            plan.action_propose()
+            plans |= plan
+        active = plans[0]
+        active._accept(active.partner_id.name, iban="FR7630004000031234567890143")
+        bank = self.env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=active.invoice_ids.ids,
+        ).create({
+            "amount": active.installment_ids[0].amount, "journal_id": bank.id, "group_payment": True,
+            "payment_date": active.installment_ids[0].due_date,
+        })._create_payments()

@@ -56,3 +56,11 @@ class TestDemoData(TransactionCase):
         self.assertGreaterEqual(len(set(sent.mapped("date"))), 5, "reminders from several past runs")
         self.assertTrue(self.invoices.filtered("dunning_disputed"))
         self.assertTrue(self.invoices.filtered("dunning_promise_date"))
+
+    def test_one_plan_honoured_and_one_waiting_for_the_customer(self):
+        plans = self.env["dunning.installment.plan"].search([("partner_id", "in", self.customers.ids)])
+        self.assertEqual(sorted(plans.mapped("state")), ["active", "proposed"])
+        active = plans.filtered(lambda plan: plan.state == "active")
+        self.assertEqual(active.installment_ids.mapped("state")[0], "paid")
+        self.assertEqual(active.mandate_id.state, "active")
+        self.assertFalse(active.invoice_ids.filtered(lambda move: move._dunning_is_open(fields.Date.today())))
