@@ -184,10 +184,7 @@ class DunningDirectDebitBatch(models.Model):
                 "invoice_ids": [Command.set(invoices.ids)],
             })
             payment.action_post()
-            receivable = payment.destination_account_id
-            (payment.move_id.line_ids | invoices.line_ids).filtered(
-                lambda aml, account=receivable: aml.account_id == account and not aml.reconciled,
-            ).reconcile()
+            line.plan_id._reconcile_oldest_first(payment)
             line.write({"debit_state": "collected", "debit_payment_id": payment.id})
             line.plan_id.mandate_id.collected = True
         self.state = "collected"

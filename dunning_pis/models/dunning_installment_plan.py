@@ -200,6 +200,18 @@ class DunningInstallmentPlan(models.Model):
         return invoices.filtered(lambda move: move.payment_state in OPEN_PAYMENT_STATES).sorted(
             lambda move: (move.invoice_date_due or move.date, move.id))
 
+    def _reconcile_oldest_first(self, payment):
+        """Settle the plan's invoices with ``payment``, the one due first first."""
+        self.ensure_one()
+        receivable = payment.destination_account_id
+        for invoice in self._open_invoices():
+            payment_lines = payment.move_id.line_ids.filtered(
+                lambda aml: aml.account_id == receivable and not aml.reconciled)
+            if not payment_lines:
+                break
+            (payment_lines | invoice.line_ids.filtered(
+                lambda aml: aml.account_id == receivable and not aml.reconciled)).reconcile()
+
     def _next_installment(self):
         self.ensure_one()
         return self.installment_ids.filtered(lambda line: line.state != "paid").sorted("sequence")[:1]

@@ -145,6 +145,19 @@ class TestInstallmentPlan(PayByBankCommon):
         self.assertTrue(invoice._dunning_is_open(self.today), "dunning takes the invoice back")
         self.assertTrue(plan.activity_ids, "the credit controller is asked to act")
 
+    def test_a_debit_settles_the_oldest_invoice_first(self):
+        newer = self.invoice(400.0, due=self.today - timedelta(days=30))
+        older = self.invoice(200.0, due=self.today - timedelta(days=60))
+        plan = self.offer_plan(newer | older, count=2, first_method="sepa_direct_debit")
+        plan.action_propose()
+        self.accept(plan)
+        batch = self.debit_batch(self.today)
+        batch.action_generate_file()
+        batch.action_collected()
+        self.assertIn(older.payment_state, ("paid", "in_payment"))
+        self.assertEqual(newer.amount_residual, 300.0)
+        self.assertEqual(plan.installment_ids.mapped("state"), ["paid", "open"])
+
     def test_bad_input_is_refused_and_changes_nothing(self):
         invoice = self.invoice(100.0, due=self.today - timedelta(days=10))
         plan = self.offer_plan(invoice)
