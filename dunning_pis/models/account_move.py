@@ -54,8 +54,9 @@ class AccountMove(models.Model):
             move.dunning_active_plan_id = move.dunning_plan_ids.filtered(lambda plan: plan.state == "active")[:1]
 
     def _compute_invoice_payment_term_id(self):
-        super()._compute_invoice_payment_term_id()
+        result = super()._compute_invoice_payment_term_id()
         self._dunning_drop_early_discount()
+        return result
 
     @api.onchange("invoice_payment_term_id")
     def _onchange_dunning_no_early_discount(self):

@@ -68,7 +68,6 @@ class DunningInstallmentPlan(models.Model):
             plan.needs_mandate = "sepa_direct_debit" in plan.installment_ids.mapped("method")
 
     def _compute_access_url(self):
-        super()._compute_access_url()
         for plan in self:
             plan.access_url = f"/my/installment_plans/{plan.id}"
 
