@@ -11,6 +11,7 @@ from odoo.tools import SQL, mute_logger
 
 from ..receivables.early_discount import discount_effect
 from .common import TODAY, DunningCommon
+from .pay_by_bank_common import PayByBankCommon
 
 
 @freeze_time(TODAY)
@@ -179,3 +180,16 @@ class TestEarlyDiscount(DunningCommon):
         self.assertIn(invoice.payment_state, ("in_payment", "paid"))
         row = self.env["dunning.early.discount.report"].search([("invoice_id", "=", invoice.id)])
         self.assertEqual(row.amount, 16.0, "20 USD at 1.25 USD per EUR, in company currency")
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentMentionsOnThePortal(PayByBankCommon):
+    """The customer reads the same payment mentions on the portal as on the PDF."""
+
+    def test_portal_invoice_shows_the_payment_mentions(self):
+        invoice = self.invoice(500.0)
+        page = self.url_open(invoice.get_portal_url(report_type="html"))
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Payment due date:", page.text)
+        self.assertIn("No discount for early payment.", page.text)
+        self.assertIn("Fixed indemnity for recovery costs owed by business customers", page.text)
