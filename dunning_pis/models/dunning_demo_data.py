@@ -3,6 +3,8 @@ from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
 
+from ..direct_debit import identifiers
+
 DEMO_INVOICE_COUNT = 50
 FIRST_DUE_OFFSET = 30
 LAST_DUE_OFFSET = -120
@@ -103,6 +105,12 @@ class DunningDemoData(models.AbstractModel):
             return
         if not company.dunning_sepa_creditor_identifier:
             company.dunning_sepa_creditor_identifier = "FR72ZZZ123456"
+        bank = self.env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+        if not identifiers.is_valid_iban(bank.bank_account_id.acc_number):
+            # Direct debits are collected on an IBAN; the generic demo bank account is not one.
+            bank.bank_account_id = self.env["res.partner.bank"].create({
+                "acc_number": "FR7630006000011234567890189", "partner_id": company.partner_id.id,
+            })
         today = fields.Date.context_today(self)
         plans = Plan
         for partner_id, first_date in ((active_partner_id, today - timedelta(days=10)), (proposed_partner_id, today)):
@@ -119,7 +127,6 @@ class DunningDemoData(models.AbstractModel):
             plans |= plan
         active = plans[0]
         active._accept(active.partner_id.name, iban="FR7630004000031234567890143")
-        bank = self.env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=active.invoice_ids.ids,
         ).create({

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from unittest import SkipTest
 
 from odoo import fields
@@ -64,3 +65,13 @@ class TestDemoData(TransactionCase):
         self.assertEqual(active.installment_ids.mapped("state")[0], "paid")
         self.assertEqual(active.mandate_id.state, "active")
         self.assertFalse(active.invoice_ids.filtered(lambda move: move._dunning_is_open(fields.Date.today())))
+
+    def test_the_due_direct_debits_make_a_valid_file(self):
+        batch = self.env["dunning.direct.debit.batch"].create({
+            "collection_date": fields.Date.today() + timedelta(days=60),
+        })
+        batch.action_gather()
+        self.assertEqual(len(batch.installment_ids), 2, "the two direct debits of the honoured plan")
+        batch.action_generate_file()
+        self.assertEqual(batch.state, "exported")
+        self.assertTrue(batch.file_id.raw.startswith(b"<?xml"))

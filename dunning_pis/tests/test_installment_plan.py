@@ -213,7 +213,11 @@ class TestInstallmentPlan(PayByBankCommon):
         self.authenticate("plan_other", "plan_other_pw")
         self.assertNotIn(plan.name, self.url_open("/my/installment_plans").text)
         self.assertNotIn("installment_plan_accept", self.url_open(f"/my/installment_plans/{plan.id}").text)
+        self.assertEqual(self.make_jsonrpc_request("/my/counters", {"counters": ["installment_plan_count"]}),
+                         {"installment_plan_count": 0})
         self.authenticate("plan_owner", "plan_owner_pw")
+        self.assertEqual(self.make_jsonrpc_request("/my/counters", {"counters": ["installment_plan_count"]}),
+                         {"installment_plan_count": 1})
         self.assertIn(plan.name, self.url_open("/my/installment_plans").text)
         self.assertIn("installment_plan_accept", self.url_open(f"/my/installment_plans/{plan.id}").text)
 
