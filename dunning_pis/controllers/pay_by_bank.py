@@ -92,6 +92,8 @@ class PayByBankController(PaymentPortal):
                   "access_token": access_token, "error": None}
         if not provider_sudo or not amount:
             values["error"] = request.env._("This invoice cannot be paid by bank: it is paid, or not payable online.")
+        elif invoice_sudo._pay_by_bank_in_progress():
+            values["error"] = self._in_progress_message()
         elif request.httprequest.method == "POST":
             redirect, values["error"] = self._start_pay_by_bank(
                 provider_sudo, amount, invoice_sudo, invoice_sudo.get_portal_url(),
@@ -100,8 +102,16 @@ class PayByBankController(PaymentPortal):
                 return redirect
         return request.render("dunning_pis.pay_by_bank_page", values)
 
+    @staticmethod
+    def _in_progress_message():
+        return request.env._(
+            "A payment by bank is already on its way: the invoice is settled as soon as your bank confirms it.",
+        )
+
     def _start_pay_by_bank(self, provider_sudo, amount, invoices_sudo, landing_route):
         """Start a payment of ``amount`` for ``invoices_sudo``: (redirect to the bank, None) or (None, error)."""
+        if invoices_sudo._pay_by_bank_in_progress():
+            return None, self._in_progress_message()
         tx_sudo = self._create_transaction(
             provider_id=provider_sudo.id, payment_method_id=provider_sudo._pay_by_bank_method().id,
             token_id=None, amount=amount, currency_id=invoices_sudo.currency_id.id,

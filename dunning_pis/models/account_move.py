@@ -314,6 +314,12 @@ class AccountMove(models.Model):
             return values["amount_due"]
         return values.get("next_amount_to_pay") or self.amount_residual
 
+    def _pay_by_bank_in_progress(self):
+        """Whether a payment by bank of these invoices was approved and awaits the bank's settlement: another
+        one would pay them twice."""
+        return any(tx.provider_code == PROVIDER_CODE and tx.state in ("pending", "authorized")
+                   for tx in self.transaction_ids)
+
     @api.depends("transaction_ids.state", "state", "payment_state")
     def _compute_pay_by_bank(self):
         providers = self._pay_by_bank_providers()
