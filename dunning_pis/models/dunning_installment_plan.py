@@ -105,6 +105,7 @@ class DunningInstallmentPlan(models.Model):
                 schedule.validate(parts, Decimal(str(plan.total_amount)), digits)
             except schedule.ScheduleError as error:
                 raise UserError(plan._schedule_message(error)) from error
+            plan._check_invoices_free(plan.invoice_ids, ("proposed", "active"))
             if plan.needs_mandate and plan.currency_id.name != "EUR":
                 raise UserError(self.env._("SEPA direct debits collect euros only: %(plan)s is in %(currency)s.",
                                            plan=plan.name, currency=plan.currency_id.name))
@@ -117,6 +118,15 @@ class DunningInstallmentPlan(models.Model):
                 raise UserError(self.env._(
                     "A plan fee needs the fees account of the dunning settings.",
                 ))
+
+    def _check_invoices_free(self, invoices, states):
+        """An invoice is paid under one plan at a time: refuse ``invoices`` if another plan in ``states``
+        (not one of ``self``) covers them."""
+        others = self.search([("id", "not in", self.ids), ("invoice_ids", "in", invoices.ids), ("state", "in", states)])
+        if others:
+            raise UserError(self.env._("%(invoices)s already belong to plan %(plan)s.",
+                                       invoices=", ".join((others.invoice_ids & invoices).mapped("name")),
+                                       plan=", ".join(others.mapped("name"))))
 
     def _schedule_message(self, error):
         Problem = schedule.ScheduleProblem
@@ -172,6 +182,7 @@ class DunningInstallmentPlan(models.Model):
     def _invoice_fee(self):
         fee_invoice = self.env["account.move"].create({
             "move_type": "out_invoice", "partner_id": self.partner_id.id, "company_id": self.company_id.id,
+            "invoice_user_id": self.user_id.id,
             "currency_id": self.currency_id.id, "invoice_date": fields.Date.context_today(self),
             "invoice_payment_term_id": False,
             "invoice_line_ids": [Command.create({

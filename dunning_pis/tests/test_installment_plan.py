@@ -186,6 +186,13 @@ class TestInstallmentPlan(PayByBankCommon):
             dollars.action_propose()
         with self.assertRaisesRegex(UserError, "already belong to plan"):
             self.offer_plan(invoice)
+        plan.action_cancel()
+        replacement = self.offer_plan(invoice)
+        replacement.action_propose()
+        plan.action_draft()
+        with self.assertRaisesRegex(UserError, "already belong to plan"):
+            plan.action_propose()
+        self.assertEqual(plan.state, "draft")
         with self.assertRaisesRegex(UserError, "too small for so many"):
             self.offer_plan(self.invoice(0.02, due=self.today), count=3)
 

@@ -58,13 +58,7 @@ class DunningInstallmentPlanWizard(models.TransientModel):
             raise UserError(self.env._("A plan covers posted customer invoices that are not paid yet."))
         if len(invoices.commercial_partner_id) > 1 or len(invoices.currency_id) > 1 or len(invoices.company_id) > 1:
             raise UserError(self.env._("A plan covers invoices of one customer, in one currency and one company."))
-        taken = self.env["dunning.installment.plan"].search([
-            ("invoice_ids", "in", invoices.ids), ("state", "in", ("draft", "proposed", "active")),
-        ])
-        if taken:
-            raise UserError(self.env._("%(invoices)s already belong to plan %(plan)s.",
-                                       invoices=", ".join((taken.invoice_ids & invoices).mapped("name")),
-                                       plan=", ".join(taken.mapped("name"))))
+        self.env["dunning.installment.plan"]._check_invoices_free(invoices, ("draft", "proposed", "active"))
 
     def action_create_plan(self):
         self.ensure_one()
