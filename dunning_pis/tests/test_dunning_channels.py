@@ -43,7 +43,7 @@ class TestDunningChannels(DunningCommon):
         self.assertEqual(communication.level_id.delay_days, -7)
         self.assertEqual(communication.line_ids.invoice_id, still_open | closed)
         body = communication._letter_body()
-        self.assertIn(f"{still_open.name}: pay before", body)
+        self.assertIn(f"{still_open.name}: pay before 07/02/2026", body, "invoiced on 7 June, 25 days to pay")
         self.assertIn("980.00", body)
         self.assertIn("instead of", body)
         self.assertNotIn(f"{closed.name}: pay before", body, "its discount window closed on day 20")
