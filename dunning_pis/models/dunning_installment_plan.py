@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import formatLang
 
 from ..installments import schedule
 from .dunning_communication import OPEN_PAYMENT_STATES
@@ -141,7 +142,8 @@ class DunningInstallmentPlan(models.Model):
             Problem.TOO_SMALL: self.env._("The amount is too small for so many installments."),
             Problem.SUM_MISMATCH: self.env._(
                 "The installments add up to %(sum)s but the plan is for %(total)s: correct the amounts.",
-                sum=sum(self.installment_ids.mapped("amount")), total=self.total_amount,
+                sum=formatLang(self.env, sum(self.installment_ids.mapped("amount")), currency_obj=self.currency_id),
+                total=formatLang(self.env, self.total_amount, currency_obj=self.currency_id),
             ),
             Problem.NOT_POSITIVE: self.env._("Installment %(sequence)s must be more than zero.",
                                              sequence=error.sequence),

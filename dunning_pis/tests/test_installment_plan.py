@@ -163,7 +163,7 @@ class TestInstallmentPlan(PayByBankCommon):
         plan = self.offer_plan(invoice)
         self.assertEqual(plan.installment_ids.mapped("amount"), [33.33, 33.33, 33.34])
         plan.installment_ids[2].amount = 33.33
-        with self.assertRaisesRegex(UserError, "add up to 99.99 but the plan is for 100.0"):
+        with self.assertRaisesRegex(UserError, "add up to 99.99.€ but the plan is for 100.00.€"):
             plan.action_propose()
         self.assertEqual(plan.state, "draft")
         plan.installment_ids[2].amount = 33.34
