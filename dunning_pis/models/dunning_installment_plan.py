@@ -228,13 +228,17 @@ class DunningInstallmentPlan(models.Model):
         self.ensure_one()
         return self.installment_ids.filtered(lambda line: line.state != "paid").sorted("sequence")[:1]
 
+    def _complete_if_paid(self):
+        """Complete the active plans with nothing left to pay; return the others."""
+        paid = self.filtered(lambda plan: plan.state == "active" and plan.currency_id.is_zero(plan.remaining_amount))
+        for plan in paid:
+            plan.state = "completed"
+            plan.message_post(body=self.env._("Completed: everything was paid."))
+        return self - paid
+
     def _watch(self, today):
         """Complete plans fully paid; break those with an installment unpaid too long after its date."""
-        for plan in self.filtered(lambda plan: plan.state == "active"):
-            if plan.currency_id.is_zero(plan.remaining_amount):
-                plan.state = "completed"
-                plan.message_post(body=self.env._("Completed: everything was paid."))
-                continue
+        for plan in self.filtered(lambda plan: plan.state == "active")._complete_if_paid():
             overdue_before = today - timedelta(days=plan.company_id.dunning_plan_break_days)
             late = plan.installment_ids.filtered(
                 lambda line, limit=overdue_before: line.state != "paid" and line.due_date < limit,

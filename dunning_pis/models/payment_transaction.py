@@ -108,6 +108,7 @@ class PaymentTransaction(models.Model):
         })
         if self.state == "done" and not self.is_post_processed:
             self._post_process()
+            self.invoice_ids.dunning_active_plan_id._complete_if_paid()
 
     def _pay_by_bank_fetch(self):
         """Ask the bank where the payment stands, confirming it where the bank waits for that."""

@@ -118,6 +118,20 @@ class TestInstallmentPlan(PayByBankCommon):
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertEqual(plan.state, "completed")
 
+    def test_paying_the_rest_by_bank_completes_the_plan_at_once(self):
+        invoice = self.invoice(500.0, due=self.today - timedelta(days=20))
+        plan = self.offer_plan(invoice, count=1)
+        self.assertEqual(plan.installment_ids.mapped("method"), ["pay_by_bank"])
+        plan.action_propose()
+        accepted = self.portal_page(plan, signer="Marie Boulanger", consent="1")
+        self.assertNotIn('name="iban"', accepted.text, "no mandate without direct debits")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', accepted.text).group(1)
+        answer = self.url_open(f"/my/installment_plans/{plan.id}/pay_by_bank",
+                               data={"csrf_token": csrf, "access_token": plan.access_token}, allow_redirects=False)
+        self.approve(answer.headers["Location"])
+        self.env.invalidate_all()
+        self.assertEqual((plan.state, plan.mandate_id.id), ("completed", False))
+
     def test_rejected_debits_reopen_the_installment_then_break_the_plan(self):
         invoice = self.invoice(600.0, due=self.today - timedelta(days=40))
         plan = self.offer_plan(invoice, count=2, first_method="sepa_direct_debit", first_date=self.today)
