@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 from ..installments import schedule
 
@@ -36,6 +37,12 @@ class DunningInstallment(models.Model):
     )
     debit_payment_id = fields.Many2one("account.payment", string="Debit payment", readonly=True, copy=False)
     rejection_reason = fields.Char(readonly=True, copy=False)
+
+    @api.depends("plan_id.name", "sequence", "due_date")
+    def _compute_display_name(self):
+        for line in self:
+            line.display_name = self.env._("%(plan)s, installment %(sequence)s of %(date)s", plan=line.plan_id.name,
+                                           sequence=line.sequence, date=format_date(self.env, line.due_date))
 
     @api.depends("plan_id.paid_amount", "plan_id.installment_ids.amount", "due_date")
     def _compute_paid(self):

@@ -142,6 +142,7 @@ class TestInstallmentPlan(PayByBankCommon):
         batch.action_collected()
         self.assertEqual(invoice.amount_residual, 300.0)
         debit = plan.installment_ids[0]
+        self.assertEqual(debit.display_name, f"{plan.name}, installment 1 of {self.today.strftime('%m/%d/%Y')}")
         self.env["dunning.direct.debit.reject"].create({"installment_id": debit.id, "reason": "AM04"}).action_reject()
         self.assertEqual(invoice.amount_residual, 600.0, "the returned debit is no longer a payment")
         self.assertEqual((debit.state, debit.debit_state), ("open", "rejected"))
