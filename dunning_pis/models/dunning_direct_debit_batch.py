@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from odoo import Command, api, fields, models
@@ -35,7 +36,12 @@ class DunningDirectDebitBatch(models.Model):
             [("type", "=", "bank"), ("company_id", "=", self.env.company.id)], limit=1),
         help="The account the debits are collected on; its IBAN is the creditor account of the file.",
     )
-    collection_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
+    collection_date = fields.Date(
+        required=True, tracking=True,
+        default=lambda self: fields.Date.context_today(self) + timedelta(days=1),
+        help="The day the customers' accounts are debited; SEPA Core banks need the file at least one business "
+             "day before.",
+    )
     installment_ids = fields.One2many("dunning.installment", "debit_batch_id", string="Debits", readonly=True)
     amount = fields.Monetary(compute="_compute_amount")
     state = fields.Selection(
