@@ -78,3 +78,15 @@ class TestInstallmentPlanDunning(DunningCommon):
         self.assertEqual(sum(plan.installment_ids.mapped("amount")), 615.0)
         self.assertEqual((plan.fee_invoice_id.state, plan.fee_invoice_id.amount_total), ("posted", 15.0))
         self.assertEqual((plan.total_amount, plan.remaining_amount, plan.paid_amount), (615.0, 615.0, 0.0))
+
+    def test_plan_offered_from_the_customer_covers_their_open_invoices(self):
+        first = self.invoice(self.business, 300.0, self.days(-40))
+        second = self.invoice(self.business, 200.0, self.days(-5))
+        self.invoice(self.consumer, 100.0, self.days(-5))
+        paid = self.invoice(self.business, 50.0, self.days(-60))
+        self.pay(paid, 50.0, TODAY)
+        wizard = self.env["dunning.installment.plan.wizard"].with_context(
+            active_model="res.partner", active_ids=self.business.ids,
+        ).create({})
+        self.assertEqual(wizard.invoice_ids, first | second)
+        self.assertEqual((wizard.partner_id, wizard.open_amount), (self.business, 500.0))
