@@ -17,9 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devkit import console, odoo_locator, venv
-from devkit.cluster import Cluster, find_bindir
-from devkit.odoo_run import OdooRunner
+from devkit import console, venv
+from devkit.odoo_run import embedded_odoo
 from devkit.paths import ADDON, STATE
 
 SCRIPTS = Path(__file__).resolve().parent / "odoo_scripts"
@@ -87,12 +86,7 @@ def main():
     parser.add_argument("--no-oca", action="store_true")
     args = parser.parse_args()
     sizes = list(zip(args.customers or [2000, 20000], args.invoices or [10000, 100000], strict=True))
-    venv.ensure()
-    install = odoo_locator.find(venv.python())
-    if install is None:
-        raise console.Fatal("no Odoo 19 found (set ODOO_SRC)")
-    with Cluster(find_bindir(venv.python())) as cluster:
-        runner = OdooRunner(install, cluster)
+    with embedded_odoo("no Odoo 19 found (set ODOO_SRC)") as runner:
         print(f"{'invoices':>9} {'customers':>9} {'tool':>22} {'seconds':>8} {'peak RSS MiB':>12} "
               f"{'queries':>8} {'output':>18}")
         for customers, invoices in sizes:

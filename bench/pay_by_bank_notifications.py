@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "dunning_pis"))
 from payment_initiation import signing
 
 from bench.dunning_run import shell_json
-from devkit import console, odoo_locator, venv
-from devkit.cluster import Cluster, find_bindir, free_port
-from devkit.odoo_run import OdooRunner
+from devkit import console
+from devkit.cluster import free_port
+from devkit.odoo_run import embedded_odoo
 
 SCRIPTS = Path(__file__).resolve().parent / "odoo_scripts"
 SECRET = "bench-notification-secret"  # noqa: S105
@@ -56,12 +56,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=200)
     args = parser.parse_args()
-    venv.ensure()
-    install = odoo_locator.find(venv.python())
-    if install is None:
-        raise console.Fatal("no Odoo 19 found (set ODOO_SRC)")
-    with Cluster(find_bindir(venv.python())) as cluster:
-        runner = OdooRunner(install, cluster)
+    with embedded_odoo("no Odoo 19 found (set ODOO_SRC)") as runner:
         runner.install_addon(DATABASE, "bench-pay-by-bank-install", show=False)
         transactions = shell_json(runner, DATABASE, SCRIPTS / "prepare_pay_by_bank.py",
                                   {"BENCH_N": str(args.count), "BENCH_SECRET": SECRET}, key="list")

@@ -8,9 +8,8 @@ import hashlib
 import socket
 import subprocess
 
-from . import console, odoo_locator, system_packages, venv
-from .cluster import Cluster, find_bindir
-from .odoo_run import OdooRunner
+from . import console, system_packages, venv
+from .odoo_run import embedded_odoo
 from .paths import ADDON, STATE
 
 DEMO_DB = "dunning_demo"
@@ -124,14 +123,9 @@ def _prepare_database(runner):
 
 
 def main(serve):
-    venv.ensure()
-    install = odoo_locator.find(venv.python())
-    if install is None:
-        raise console.Fatal(NO_ODOO)
-    console.step(f"Odoo 19 from {install.origin}")
-    system_packages.ensure()
-    with Cluster(find_bindir(venv.python())) as cluster:
-        runner = OdooRunner(install, cluster)
+    with embedded_odoo(NO_ODOO) as runner:
+        console.step(f"Odoo 19 from {runner.install.origin}")
+        system_packages.ensure()
         _prepare_database(runner)
         print(runner.shell(DEMO_DB, SUMMARY, "demo-summary"), end="", flush=True)
         certificate = _configure_pay_by_bank(runner)
@@ -143,7 +137,7 @@ def main(serve):
         console.step(f"serving http://127.0.0.1:{PORT} (login admin / admin), sandbox bank on "
                      f"http://127.0.0.1:{BANK_PORT}; Ctrl-C stops")
         options = [opt for opt in runner.server_options() if not opt.startswith(("--http-port", "--max-cron"))]
-        command = install.odoo(*options, f"--http-port={PORT}", "-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$",
+        command = runner.install.odoo(*options, f"--http-port={PORT}", "-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$",
                                "--max-cron-threads=1")
         try:
             return subprocess.run(command, env=runner.environ(), check=False).returncode

@@ -6,9 +6,8 @@ then fails until they are translated) and terms gone from the code are dropped.
 
 import subprocess
 
-from . import console, odoo_locator, venv
-from .cluster import Cluster, find_bindir
-from .odoo_run import OdooRunner
+from . import console, venv
+from .odoo_run import embedded_odoo
 from .paths import ADDON, REPO
 
 I18N_DB = "dunning_i18n"
@@ -17,12 +16,7 @@ LANGUAGES = ("fr",)
 
 
 def main():
-    venv.ensure()
-    install = odoo_locator.find(venv.python())
-    if install is None:
-        raise console.Fatal("no Odoo 19 found (set ODOO_SRC): terms are exported from an installed addon")
-    with Cluster(find_bindir(venv.python())) as cluster:
-        runner = OdooRunner(install, cluster)
+    with embedded_odoo("no Odoo 19 found (set ODOO_SRC): terms are exported from an installed addon") as runner:
         runner.install_addon(I18N_DB, "i18n-install")
         code, _summary, logfile = runner.run(
             ["i18n", "export", "-c", str(runner.config_file()), "-d", I18N_DB, ADDON.name], "i18n-export",

@@ -1,13 +1,14 @@
 """Running Odoo 19 against the embedded cluster, its output kept in ``.dev/logs`` and summarised."""
 
 import ast
+import contextlib
 import hashlib
 import os
 import shutil
 import subprocess
 
-from . import console
-from .cluster import free_port
+from . import console, odoo_locator, venv
+from .cluster import Cluster, find_bindir, free_port
 from .odoo_log import OdooLogSummary
 from .paths import ADDON, LOGS, ODOO_DATA, STATE
 
@@ -20,6 +21,18 @@ if company.chart_template != "fr":
     env["account.chart.template"].try_loading("fr", company, install_demo=True)
 env.cr.commit()
 """
+
+
+@contextlib.contextmanager
+def embedded_odoo(missing):
+    """An OdooRunner for the Odoo 19 found and the embedded cluster, started for the block; stops with
+    ``missing`` when there is no Odoo 19."""
+    venv.ensure()
+    install = odoo_locator.find(venv.python())
+    if install is None:
+        raise console.Fatal(missing)
+    with Cluster(find_bindir(venv.python())) as cluster:
+        yield OdooRunner(install, cluster)
 
 
 def addon_dependencies():
