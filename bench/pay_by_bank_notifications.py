@@ -81,7 +81,7 @@ def main():
         check = shell_json(runner, DATABASE, SCRIPTS / "count_paid_invoices.py",
                            {"BENCH_INVOICES": ",".join(str(tx["invoice"]) for tx in transactions)})
         runner.drop_database(DATABASE)
-    cuts = statistics.quantiles(latencies, n=100)
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     print(f"notifications: {len(latencies)}, answered 200: {statuses.count(200)}")
     print(f"notification -> reconciled invoice, ms: p50 {cuts[49]:.1f}  p95 {cuts[94]:.1f}  max {max(latencies):.1f}")
     print(f"invoices paid: {check['paid']} / {len(transactions)}, payments: {check['payments']}")
