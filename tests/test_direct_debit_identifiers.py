@@ -167,3 +167,12 @@ def test_any_text_comes_out_in_the_set_and_the_length(text, max_length):
     assert latin == latin.strip()
     assert "  " not in latin
     assert max_length is None or len(latin) <= max_length
+
+
+def test_iban_check_digits_of_the_payee_account():
+    """The check pay by bank applies to the company's account before sending a payment request."""
+    assert is_valid_iban("FR76 3000 6000 0112 3456 7890 189")
+    assert is_valid_iban("de89370400440532013000")
+    assert not is_valid_iban("FR76 3000 6000 0112 3456 7890 188")
+    assert not is_valid_iban("12345")
+    assert not is_valid_iban(None)

@@ -9,7 +9,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 from payment_initiation import signing
-from payment_initiation.accounts import is_valid_iban
 from payment_initiation.adapters import (
     TOKENS,
     BankError,
@@ -235,14 +234,6 @@ def test_scripted_twice_and_pending_then_settled(bank, identity, notifications):
     assert api.status(pending.resource_id).status == "ACSP"
     bank.settle(pending.resource_id)
     assert api.status(pending.resource_id).status == "ACSC"
-
-
-def test_iban_check_digits():
-    assert is_valid_iban("FR76 3000 6000 0112 3456 7890 189")
-    assert is_valid_iban("de89370400440532013000")
-    assert not is_valid_iban("FR76 3000 6000 0112 3456 7890 188")
-    assert not is_valid_iban("12345")
-    assert not is_valid_iban(None)
 
 
 def test_scripted_late_notification_arrives_after_the_payer_is_back(bank, identity, notifications):

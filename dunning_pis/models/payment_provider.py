@@ -6,7 +6,7 @@ from odoo import fields, models
 from odoo.exceptions import ValidationError
 
 from .. import const
-from ..payment_initiation.accounts import is_valid_iban
+from ..direct_debit.identifiers import is_valid_iban
 from ..payment_initiation.adapters import ADAPTERS, Credentials
 
 # QWAC files written once per content, for requests' mutual TLS which only reads files.
