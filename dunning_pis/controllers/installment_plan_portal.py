@@ -35,13 +35,19 @@ class InstallmentPlanPortal(PayByBankController):
         error = None
         if request.httprequest.method == "POST" and plan_sudo.state == "proposed":
             error = self._accept(plan_sudo, post)
-        values = {
-            "plan": plan_sudo, "access_token": access_token, "error": error, "form": post,
-            "next_installment": plan_sudo._next_installment() if plan_sudo.state == "active" else None,
+        return self._render_plan_page(plan_sudo, access_token, error, post)
+
+    def _render_plan_page(self, plan_sudo, access_token, error=None, form=None):
+        return request.render("dunning_pis.portal_installment_plan_page", {
+            "plan": plan_sudo, "access_token": access_token, "error": error, "form": form or {},
+            "next_installment": self._next_installment(plan_sudo),
             "provider": self._plan_provider(plan_sudo),
             "page_name": "installment_plan",
-        }
-        return request.render("dunning_pis.portal_installment_plan_page", values)
+        })
+
+    @staticmethod
+    def _next_installment(plan_sudo):
+        return plan_sudo._next_installment() if plan_sudo.state == "active" else None
 
     @staticmethod
     def _plan_provider(plan_sudo):
@@ -74,18 +80,12 @@ class InstallmentPlanPortal(PayByBankController):
             plan_sudo = self._document_check_access("dunning.installment.plan", plan_id, access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
-        installment = plan_sudo._next_installment() if plan_sudo.state == "active" else None
-        invoices_sudo = plan_sudo._open_invoices()
+        installment = self._next_installment(plan_sudo)
         provider_sudo = self._plan_provider(plan_sudo)
-        amount = installment and plan_sudo.currency_id.round(installment.amount - installment.paid_amount)
-        if not amount or not provider_sudo:
+        if not installment or not provider_sudo:
             return request.redirect(plan_sudo.get_portal_url())
         redirect, error = self._start_pay_by_bank(
-            provider_sudo, min(amount, plan_sudo.remaining_amount), invoices_sudo, plan_sudo.get_portal_url(),
+            provider_sudo, min(installment.amount_due, plan_sudo.remaining_amount), plan_sudo._open_invoices(),
+            plan_sudo.get_portal_url(),
         )
-        if redirect:
-            return redirect
-        return request.render("dunning_pis.portal_installment_plan_page", {
-            "plan": plan_sudo, "access_token": access_token, "error": error, "form": {},
-            "next_installment": installment, "provider": provider_sudo, "page_name": "installment_plan",
-        })
+        return redirect or self._render_plan_page(plan_sudo, access_token, error)

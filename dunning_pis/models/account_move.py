@@ -308,7 +308,7 @@ class AccountMove(models.Model):
         plan = self.dunning_active_plan_id
         if plan:
             installment = plan._next_installment()
-            return min(installment.amount - installment.paid_amount, self.amount_residual) if installment else 0.0
+            return min(installment.amount_due, self.amount_residual) if installment else 0.0
         values = self._get_invoice_next_payment_values()
         if values.get("installment_state") == "epd":
             return values["amount_due"]

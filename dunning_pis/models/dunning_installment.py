@@ -26,6 +26,7 @@ class DunningInstallment(models.Model):
     amount = fields.Monetary(required=True)
     method = fields.Selection(METHODS, required=True, default="sepa_direct_debit")
     paid_amount = fields.Monetary(string="Paid", compute="_compute_paid")
+    amount_due = fields.Monetary(string="Left to pay", compute="_compute_paid")
     state = fields.Selection(
         [("open", "To pay"), ("late", "Late"), ("paid", "Paid")], compute="_compute_paid",
     )
@@ -57,12 +58,13 @@ class DunningInstallment(models.Model):
             paid = {key: float(amount) for key, amount in allocation.parts}
             for line in lines & self:
                 line.paid_amount = paid.get(line.id, 0.0)
+                line.amount_due = plan.currency_id.round(line.amount - line.paid_amount)
                 if plan.currency_id.compare_amounts(line.paid_amount, line.amount) >= 0:
                     line.state = "paid"
                 else:
                     line.state = "late" if line.due_date < today else "open"
         for line in self.filtered(lambda line: not line.plan_id):
-            line.paid_amount, line.state = 0.0, "open"
+            line.paid_amount, line.amount_due, line.state = 0.0, line.amount, "open"
 
     def action_record_rejection(self):
         self.ensure_one()
