@@ -8,6 +8,9 @@ It builds a database with the addon, N invoices and their transactions at the ba
 transaction, one after the other on loopback, and times each from request to answer: the answer
 comes once the payment is posted and reconciled. It prints p50, p95 and max, and checks that every
 invoice got exactly one payment.
+
+For scale it then times the floor on the same database: Odoo's own "Register payment" wizard
+posting and reconciling the same kind of payment in-process, without HTTP, bank or transaction.
 """
 
 import argparse
@@ -52,6 +55,11 @@ def start_odoo(runner, port):
     raise console.Fatal("Odoo did not answer within 120 s")
 
 
+def percentiles(latencies):
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return f"ms: p50 {cuts[49]:.1f}  p95 {cuts[94]:.1f}  max {max(latencies):.1f}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=200)
@@ -80,11 +88,12 @@ def main():
             odoo.wait(timeout=30)
         check = shell_json(runner, DATABASE, SCRIPTS / "count_paid_invoices.py",
                            {"BENCH_INVOICES": ",".join(str(tx["invoice"]) for tx in transactions)})
+        floor = shell_json(runner, DATABASE, SCRIPTS / "time_register_payment.py", {"BENCH_N": str(args.count)})
         runner.drop_database(DATABASE)
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     print(f"notifications: {len(latencies)}, answered 200: {statuses.count(200)}")
-    print(f"notification -> reconciled invoice, ms: p50 {cuts[49]:.1f}  p95 {cuts[94]:.1f}  max {max(latencies):.1f}")
+    print(f"notification -> reconciled invoice, {percentiles(latencies)}")
     print(f"invoices paid: {check['paid']} / {len(transactions)}, payments: {check['payments']}")
+    print(f"floor, Odoo's Register payment in-process, {percentiles(floor['latencies'])}")
     ok = statuses.count(200) == len(transactions) == check["paid"] == check["payments"]
     return 0 if ok else 1
 
