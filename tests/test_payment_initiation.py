@@ -19,7 +19,7 @@ from payment_initiation.adapters import (
     parse_notification,
     stet_payment_request,
 )
-from payment_initiation.sandbox_bank import SandboxBank, make_identity
+from payment_initiation.sandbox_bank import SandboxBank, make_identity, make_tls_files, server_tls_context
 from payment_initiation.statuses import UnknownStatus, is_final, moves_forward, outcome
 
 SECRET = "notify-secret"
@@ -199,6 +199,50 @@ def test_bad_credentials_and_bad_signatures_are_refused(bank, identity, notifica
     with pytest.raises(BankError, match="signature refused"):
         adapter(BerlinGroupAdapter, bank, identity, signing_key=None).initiate(order(notifications))
     assert not bank.payments
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory):
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def tls_bank(identity, tls_files):
+    sandbox = SandboxBank("pisp", "client-secret", SECRET, certificate=identity[1],
+                          tls=server_tls_context(tls_files)).start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.mark.parametrize("kind", [StetAdapter, BerlinGroupAdapter])
+def test_mutual_tls_with_the_qwac_reaches_the_bank(kind, tls_bank, identity, tls_files, notifications):
+    assert tls_bank.url.startswith("https://")
+    api = adapter(kind, tls_bank, identity, tls_cert=(str(tls_files["client_cert"]), str(tls_files["client_key"])),
+                  ca_bundle=str(tls_files["ca"]))
+    initiated = api.initiate(order(notifications))
+    assert api.status(initiated.resource_id).status == "RCVD"
+    page = requests.get(initiated.approval_url, timeout=5, verify=str(tls_files["ca"]))
+    assert "1234.50 EUR" in page.text, "the payer's approval page asks for no client certificate"
+
+
+def test_mutual_tls_refuses_calls_without_the_qwac_or_with_an_unknown_one(tls_bank, identity, tls_files, tmp_path,
+                                                                           notifications):
+    with pytest.raises(BankError) as refused:
+        adapter(StetAdapter, tls_bank, identity, ca_bundle=str(tls_files["ca"])).initiate(order(notifications))
+    assert refused.value.http_status == 403
+    stranger = make_tls_files(tmp_path)
+    with pytest.raises(BankError, match="cannot be reached"):
+        adapter(StetAdapter, tls_bank, identity, ca_bundle=str(tls_files["ca"]),
+                tls_cert=(str(stranger["client_cert"]), str(stranger["client_key"]))).initiate(order(notifications))
+    assert not tls_bank.payments
+
+
+def test_a_bank_certificate_from_an_unknown_authority_is_refused(tls_bank, identity, tls_files, notifications):
+    api = adapter(StetAdapter, tls_bank, identity, tls_cert=(str(tls_files["client_cert"]),
+                                                              str(tls_files["client_key"])))
+    with pytest.raises(BankError, match="cannot be reached.*CERTIFICATE_VERIFY_FAILED"):
+        api.initiate(order(notifications))
+    assert not tls_bank.payments
 
 
 def test_unreachable_bank_is_a_bank_error(identity, notifications):

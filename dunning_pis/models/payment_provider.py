@@ -9,7 +9,7 @@ from .. import const
 from ..direct_debit.identifiers import is_valid_iban
 from ..payment_initiation.adapters import ADAPTERS, Credentials
 
-# QWAC files written once per content, for requests' mutual TLS which only reads files.
+# QWAC and CA files written once per content: requests only reads certificates from files.
 _TLS_FILES = {}
 
 
@@ -51,6 +51,11 @@ class PaymentProvider(models.Model):
         help="PEM. When set with its key, requests authenticate by mutual TLS.",
     )
     pay_by_bank_tls_key = fields.Text(string="QWAC private key", copy=False, groups="base.group_system")
+    pay_by_bank_ca_certificates = fields.Text(
+        string="Bank's certificate authorities", copy=False, groups="base.group_system",
+        help="PEM. The authorities the bank's server certificate is checked against, when they are not "
+             "public ones (some qualified trust service providers, bank sandboxes). Empty: the public authorities.",
+    )
     pay_by_bank_notification_secret = fields.Char(
         string="Notification secret", copy=False, groups="base.group_system",
         help="The secret the bank signs its notifications with; notifications that do not match are refused.",
@@ -83,6 +88,7 @@ class PaymentProvider(models.Model):
             token_url=provider.pay_by_bank_token_url, signing_key=provider.pay_by_bank_signing_key or None,
             key_id=provider.pay_by_bank_key_id or None,
             certificate=provider.pay_by_bank_signing_certificate or None, tls_cert=tls,
+            ca_bundle=_tls_file(provider.pay_by_bank_ca_certificates) if provider.pay_by_bank_ca_certificates else None,
         )
         return ADAPTERS[provider.pay_by_bank_standard](provider.pay_by_bank_api_url, credentials)
 

@@ -3,7 +3,8 @@
 ``StetAdapter`` speaks STET PSD2 API v1.6 (the French banks' standard), ``BerlinGroupAdapter`` speaks
 NextGenPSD2 XS2A 1.3. Both get OAuth2 client-credentials tokens (cached until shortly before they
 expire), put an ``X-Request-ID`` on every call, sign requests with the QSEAL key when one is given,
-present the QWAC client certificate for mutual TLS when one is given, time out, and retry only what
+present the QWAC client certificate for mutual TLS when one is given, check the bank's server
+certificate (against the bank's own authorities where it has them), time out, and retry only what
 is safe to repeat: reads, and any call the bank refused with 401 before doing anything.
 """
 
@@ -46,6 +47,12 @@ class Credentials:
     key_id: str | None = None
     certificate: str | None = None  # PEM of the QSEAL certificate, sent to Berlin Group banks
     tls_cert: tuple | None = None  # (certificate file, key file) of the QWAC, for mutual TLS
+    ca_bundle: str | None = None  # file of the authorities the bank's server certificate may come from
+
+    @property
+    def verify(self):
+        """What requests checks the bank's server certificate against: the given authorities, else the public ones."""
+        return self.ca_bundle or True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,6 +165,7 @@ class BankAdapter:
         try:
             response = self.session.post(
                 self.credentials.token_url, timeout=TIMEOUT, cert=self.credentials.tls_cert,
+                verify=self.credentials.verify,
                 data={"grant_type": "client_credentials", "scope": self.scope},
                 auth=(self.credentials.client_id, self.credentials.client_secret),
             )
@@ -194,7 +202,7 @@ class BankAdapter:
             })
             try:
                 response = self.session.request(method, url, data=body or None, headers=headers, timeout=TIMEOUT,
-                                                cert=self.credentials.tls_cert)
+                                                cert=self.credentials.tls_cert, verify=self.credentials.verify)
             except requests.RequestException as error:
                 if attempts > 0:
                     continue

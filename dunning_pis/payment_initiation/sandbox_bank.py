@@ -3,7 +3,9 @@
 Tests and ``make demo`` start it beside Odoo. It issues OAuth2 tokens, checks the Digest and
 Signature of every API call against the payment institution's certificate, serves an approval page
 where the payer approves or rejects, sends signed notifications to Odoo and answers status polls.
-What happens after approval can be scripted per payment: settled at once, rejected, left pending,
+Given a TLS context it serves HTTPS and, like a bank's API gateway, answers API calls only over a
+connection that presented a client certificate its authority signed (the payer's approval page
+needs none). What happens after approval can be scripted per payment: settled at once, rejected, left pending,
 notified late or twice, not notified at all, or (STET) waiting for a confirmation.
 
     python -m dunning_pis.payment_initiation.sandbox_bank --port 8070 --secret s3cret
@@ -13,8 +15,10 @@ import argparse
 import base64
 import datetime
 import html
+import ipaddress
 import json
 import secrets
+import ssl
 import sys
 import threading
 import time
@@ -50,10 +54,53 @@ def make_identity(common_name="Sandbox PISP"):
     return key_pem, certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
+def make_tls_files(folder):
+    """A certificate authority, the bank's server certificate for 127.0.0.1 and a client certificate
+    (a QWAC stand-in), both signed by it, as PEM files in ``folder``: their paths by name."""
+    folder = Path(folder)
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def issue(common_name, issuer_key=None, issuer_name=None, ca=False, ip=None):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name or name)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=30))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if ip:
+            builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]),
+                                            critical=False)
+        return key, builder.sign(issuer_key or key, hashes.SHA256())
+
+    ca_key, ca = issue("Sandbox Bank CA", ca=True)
+    paths = {}
+    for label, common_name, ip in (("server", "Sandbox Bank API", "127.0.0.1"), ("client", "Sandbox PISP QWAC", None)):
+        key, certificate = issue(common_name, ca_key, ca.subject, ip=ip)
+        paths[f"{label}_cert"] = folder / f"{label}.pem"
+        paths[f"{label}_cert"].write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        paths[f"{label}_key"] = folder / f"{label}.key"
+        paths[f"{label}_key"].write_bytes(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption(),
+        ))
+    paths["ca"] = folder / "ca.pem"
+    paths["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    return paths
+
+
+def server_tls_context(tls_files):
+    """HTTPS with the server certificate of ``make_tls_files``, asking clients for a certificate of its CA."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls_files["server_cert"], tls_files["server_key"])
+    context.load_verify_locations(tls_files["ca"])
+    context.verify_mode = ssl.CERT_OPTIONAL
+    return context
+
+
 class SandboxBank:
     """The bank's state: clients, tokens, payments, the scripts of the next payments, what it sent."""
 
-    def __init__(self, client_id, client_secret, notification_secret, certificate=None, port=0):
+    def __init__(self, client_id, client_secret, notification_secret, certificate=None, port=0, tls=None):
         self.clients = {client_id: client_secret}
         self.notification_secret = notification_secret
         self.certificate = certificate
@@ -65,13 +112,16 @@ class SandboxBank:
         self.late_delay = 1.0
         self.lock = threading.RLock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.tls = tls
+        if tls:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         self.server.bank = self
         self._thread = None
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.server.server_address[1]}"
 
     def start(self):
         self._thread = threading.Thread(target=self.server.serve_forever, name="sandbox-bank", daemon=True)
@@ -195,19 +245,24 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._body() if method == "POST" else b""
         self.bank.calls.append((method, path, self.headers.get("X-Request-ID")))
         parts = [part for part in path.split("/") if part]
+        if self.bank.tls and parts[:1] != ["approve"] and not self.connection.getpeercert():
+            return self._error(403, "this API needs a client certificate (mutual TLS)")
         try:
-            if parts == ["oauth", "token"] and method == "POST":
-                return self._token(body)
-            if parts[:1] == ["approve"] and len(parts) == 2:
-                return self._approval(method, parts[1], body)
-            if parts[:2] == ["stet", "v1"] or parts[:2] == ["berlin-group", "v1"]:
-                if not self._authorized(method, path, body, parts[0]):
-                    return None
-                handler = self._stet if parts[0] == "stet" else self._berlin_group
-                return handler(method, parts[2:], body)
-            return self._error(404, "no such endpoint")
+            return self._route(method, path, parts, body)
         except (ValueError, KeyError, TypeError) as error:
             return self._error(400, f"bad request: {error!r}")
+
+    def _route(self, method, path, parts, body):
+        if parts == ["oauth", "token"] and method == "POST":
+            return self._token(body)
+        if parts[:1] == ["approve"] and len(parts) == 2:
+            return self._approval(method, parts[1], body)
+        if parts[:2] == ["stet", "v1"] or parts[:2] == ["berlin-group", "v1"]:
+            if not self._authorized(method, path, body, parts[0]):
+                return None
+            handler = self._stet if parts[0] == "stet" else self._berlin_group
+            return handler(method, parts[2:], body)
+        return self._error(404, "no such endpoint")
 
     def _token(self, body):
         form = {key: values[0] for key, values in parse_qs(body.decode()).items()}

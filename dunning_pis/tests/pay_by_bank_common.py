@@ -1,5 +1,7 @@
 import json
 import re
+import tempfile
+from pathlib import Path
 
 import requests
 
@@ -9,7 +11,7 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 from ..payment_initiation import signing
 from ..payment_initiation.adapters import TOKENS
-from ..payment_initiation.sandbox_bank import SandboxBank, make_identity
+from ..payment_initiation.sandbox_bank import SandboxBank, make_identity, make_tls_files, server_tls_context
 
 NOTIFICATION_SECRET = "sandbox-notification-secret"
 
@@ -18,6 +20,7 @@ class PayByBankCommon(AccountTestInvoicingCommon, HttpCase):
     """A French company with an IBAN, the sandbox bank on loopback, and a pay-by-bank provider against it."""
 
     standard = "stet"
+    tls = False  # the bank's API over mutual TLS, the provider with its QWAC and the bank's authority
 
     @classmethod
     @AccountTestInvoicingCommon.setup_chart_template("fr")
@@ -28,7 +31,17 @@ class PayByBankCommon(AccountTestInvoicingCommon, HttpCase):
             "acc_number": "FR76 3000 6000 0112 3456 7890 189", "partner_id": cls.company.partner_id.id,
         })
         key, certificate = make_identity()
-        cls.bank = SandboxBank("odoo-pisp", "client-secret", NOTIFICATION_SECRET, certificate=certificate).start()
+        tls_values, cls.bank_verify = {}, True
+        if cls.tls:
+            folder = tempfile.TemporaryDirectory()
+            cls.addClassCleanup(folder.cleanup)
+            tls_files = make_tls_files(folder.name)
+            tls_values = {"pay_by_bank_tls_certificate": Path(tls_files["client_cert"]).read_text(),
+                          "pay_by_bank_tls_key": Path(tls_files["client_key"]).read_text(),
+                          "pay_by_bank_ca_certificates": Path(tls_files["ca"]).read_text()}
+            cls.bank_verify = str(tls_files["ca"])
+        cls.bank = SandboxBank("odoo-pisp", "client-secret", NOTIFICATION_SECRET, certificate=certificate,
+                               tls=server_tls_context(tls_files) if cls.tls else None).start()
         cls.addClassCleanup(cls.bank.stop)
         api_url = f"{cls.bank.url}/stet/v1" if cls.standard == "stet" else f"{cls.bank.url}/berlin-group"
         cls.provider = cls.env.ref("dunning_pis.payment_provider_pay_by_bank").sudo().copy({
@@ -37,7 +50,7 @@ class PayByBankCommon(AccountTestInvoicingCommon, HttpCase):
             "pay_by_bank_token_url": f"{cls.bank.url}/oauth/token", "pay_by_bank_client_id": "odoo-pisp",
             "pay_by_bank_client_secret": "client-secret", "pay_by_bank_notification_secret": NOTIFICATION_SECRET,
             "pay_by_bank_signing_key": key, "pay_by_bank_signing_certificate": certificate,
-            "pay_by_bank_key_id": "odoo-qseal",
+            "pay_by_bank_key_id": "odoo-qseal", **tls_values,
         })
         cls.customer = cls.env["res.partner"].create({
             "name": "Boulangerie Test SARL", "is_company": True, "email": "compta@boulangerie.example",
@@ -73,7 +86,8 @@ class PayByBankCommon(AccountTestInvoicingCommon, HttpCase):
         """The payer clicks in their bank, which sends them back to Odoo."""
         # The bank notifies Odoo from its own thread, without the test's cookie: let such requests in.
         with self.allow_requests(all_requests=True):
-            answer = requests.post(approval_url, data={"decision": decision}, allow_redirects=False, timeout=30)
+            answer = requests.post(approval_url, data={"decision": decision}, allow_redirects=False, timeout=30,
+                                   verify=self.bank_verify)
         self.assertEqual(answer.status_code, 303)
         back = self.url_open(answer.headers["Location"], allow_redirects=False)
         self.assertEqual(back.headers.get("Location", "").rsplit("/", 2)[-2:], ["payment", "status"])

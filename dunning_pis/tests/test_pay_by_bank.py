@@ -145,6 +145,30 @@ class TestPayByBankBerlinGroup(PayByBankFlows, PayByBankCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestPayByBankMutualTls(PayByBankCommon):
+    """A bank whose API answers only over mutual TLS, with a server certificate from its own authority."""
+
+    tls = True
+
+    def test_approved_payment_reconciles_the_invoice_over_mutual_tls(self):
+        invoice = self.invoice(800.0)
+        self.assertTrue(self.bank.url.startswith("https://"))
+        self.approve(self.start_payment(invoice))
+        self.assertPaid(invoice)
+
+    def test_without_the_qwac_the_bank_refuses_and_the_payer_is_told(self):
+        self.provider.pay_by_bank_tls_key = False
+        invoice, payments_at_the_bank = self.invoice(800.0), len(self.bank.payments)
+        page = self.url_open(invoice.pay_by_bank_url)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        with mute_logger("odoo.addons.dunning_pis.models.payment_transaction"):
+            answer = self.url_open(invoice.pay_by_bank_url, data={"csrf_token": csrf}, allow_redirects=False)
+        self.assertEqual(answer.status_code, 200)
+        self.assertIn("could not start the payment", answer.text)
+        self.assertEqual(len(self.bank.payments), payments_at_the_bank)
+        self.assertEqual(invoice.payment_state, "not_paid")
+
+
 class TestPayByBankNotifications(PayByBankCommon):
     """Bad notifications change nothing and get the right status; good ones apply once."""
 
