@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import formatLang
+from odoo.tools import format_date, formatLang
 
 from ..installments import schedule
 from .dunning_communication import OPEN_PAYMENT_STATES
@@ -170,16 +170,27 @@ class DunningInstallmentPlan(models.Model):
             raise UserError(self.env._("This plan is no longer waiting for your acceptance."))
         now = fields.Datetime.now()
         values = {"state": "active", "accepted_date": now, "accepted_by": signer}
+        message = self.env._("Accepted on the portal by %(signer)s.", signer=signer)
         if self.needs_mandate:
-            values["mandate_id"] = self.env["dunning.sepa.mandate"].create({
-                "company_id": self.company_id.id, "partner_id": self.partner_id.id, "debtor_name": signer,
-                "iban": iban, "bic": bic or False, "signature_date": fields.Date.context_today(self),
-                "signed_on_portal": True, "state": "active",
-            }).id
+            today = fields.Date.context_today(self)
+            mandate = self.env["dunning.sepa.mandate"]._reusable(self.partner_id, self.company_id, iban, today)
+            if mandate:
+                message = self.env._(
+                    "Accepted on the portal by %(signer)s; the debits go under the mandate %(mandate)s signed on "
+                    "%(date)s for the same account.", signer=signer, mandate=mandate.name,
+                    date=format_date(self.env, mandate.signature_date),
+                )
+            else:
+                mandate = self.env["dunning.sepa.mandate"].create({
+                    "company_id": self.company_id.id, "partner_id": self.partner_id.id, "debtor_name": signer,
+                    "iban": iban, "bic": bic or False, "signature_date": today, "signed_on_portal": True,
+                    "state": "active",
+                })
+            values["mandate_id"] = mandate.id
         if self.fee_amount:
             values["fee_invoice_id"] = self._invoice_fee().id
         self.write(values)
-        self.message_post(body=self.env._("Accepted on the portal by %(signer)s.", signer=signer))
+        self.message_post(body=message)
 
     def _invoice_fee(self):
         fee_invoice = self.env["account.move"].create({

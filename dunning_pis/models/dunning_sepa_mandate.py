@@ -1,14 +1,15 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..direct_debit import identifiers
+from ..direct_debit import identifiers, mandates
 
 
 class DunningSepaMandate(models.Model):
     """A SEPA Core direct-debit mandate a customer signed, which installment plans collect under.
 
     The first collection under a mandate goes out as FRST, the next ones as RCUR (EPC rulebook), so
-    the mandate remembers whether it was ever collected.
+    the mandate remembers whether it was ever collected. A customer's later plans on the same account
+    collect under the same mandate while it has not lapsed, as a bank expects of one creditor.
     """
 
     _name = "dunning.sepa.mandate"
@@ -34,6 +35,7 @@ class DunningSepaMandate(models.Model):
     collected = fields.Boolean(
         readonly=True, copy=False, help="A debit was collected under this mandate: the next ones are recurrent.",
     )
+    plan_ids = fields.One2many("dunning.installment.plan", "mandate_id", string="Installment plans", readonly=True)
     sequence_type = fields.Selection(
         [("FRST", "First"), ("RCUR", "Recurrent")], compute="_compute_sequence_type",
         help="The sequence type of the next debit under this mandate.",
@@ -79,6 +81,23 @@ class DunningSepaMandate(models.Model):
                 raise ValidationError(self.env._(
                     "Mandate %(mandate)s cannot be active without its date of signature.", mandate=mandate.name,
                 ))
+
+    @api.model
+    def _reusable(self, partner, company, iban, today):
+        """The customer's active mandate on this account that has not lapsed: a new plan collects under it."""
+        candidates = self.search([
+            ("company_id", "=", company.id), ("partner_id", "child_of", partner.commercial_partner_id.id),
+            ("iban", "=", identifiers.normalize_iban(iban)), ("state", "=", "active"),
+        ])
+        return candidates.filtered(lambda mandate: mandates.is_usable(
+            mandate.signature_date, mandate._presented_dates(), today,
+        ))[:1]
+
+    def _presented_dates(self):
+        """The collection dates of the debits sent to the bank under this mandate."""
+        self.ensure_one()
+        presented = self.plan_ids.installment_ids.filtered(lambda line: line.debit_state != "none")
+        return presented.debit_batch_id.mapped("collection_date")
 
     def action_revoke(self):
         self.write({"state": "revoked"})

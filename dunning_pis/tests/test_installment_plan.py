@@ -3,6 +3,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import sepaxml
+from dateutil.relativedelta import relativedelta
 from lxml import etree
 
 from odoo import fields
@@ -159,6 +160,54 @@ class TestInstallmentPlan(PayByBankCommon):
         self.assertEqual(plan.state, "broken")
         self.assertTrue(invoice._dunning_is_open(self.today), "dunning takes the invoice back")
         self.assertTrue(plan.activity_ids, "the credit controller is asked to act")
+
+    def planned_debits(self, amount, first_date):
+        plan = self.offer_plan(self.invoice(amount, due=self.today - timedelta(days=40)), count=2,
+                               first_method="sepa_direct_debit", first_date=first_date)
+        plan.action_propose()
+        return plan
+
+    def test_a_later_plan_collects_under_the_customers_mandate(self):
+        first = self.planned_debits(600.0, self.today)
+        self.accept(first)
+        batch = self.debit_batch(self.today)
+        batch.action_generate_file()
+        batch.action_collected()
+        mandate = first.mandate_id
+
+        second = self.planned_debits(400.0, self.today + timedelta(days=30))
+        page = self.accept(second)
+        self.assertEqual(second.mandate_id, mandate, "same customer, same account: no second mandate to sign")
+        self.assertIn(mandate.name, page.text)
+        self.assertTrue(second.message_ids.filtered(lambda m: f"the mandate {mandate.name} signed on" in str(m.body)))
+        self.assertEqual(mandate.plan_ids, first | second)
+        both = self.debit_batch(self.today + timedelta(days=30))
+        self.assertEqual(both.installment_ids, first.installment_ids[1] | second.installment_ids[0])
+        both.action_generate_file()
+        debits = self.assertValidPain008(both).xpath("//d:DrctDbtTxInf", namespaces=NS)
+        self.assertEqual([debit.getparent().findtext("d:PmtTpInf/d:SeqTp", namespaces=NS) for debit in debits],
+                         ["RCUR", "RCUR"],
+                         "the mandate was collected already: the new plan's debits recur")
+
+        other_account = self.planned_debits(300.0, self.today)
+        self.accept(other_account, iban="DE89 3704 0044 0532 0130 00")
+        self.assertNotEqual(other_account.mandate_id, mandate)
+        self.assertEqual((other_account.mandate_id.iban, other_account.mandate_id.sequence_type),
+                         ("DE89370400440532013000", "FRST"))
+
+    def test_a_lapsed_or_revoked_mandate_is_not_reused(self):
+        first = self.planned_debits(600.0, self.today + timedelta(days=5))
+        self.accept(first)
+        lapsed = first.mandate_id
+        lapsed.signature_date = self.today - relativedelta(months=36)
+        second = self.planned_debits(400.0, self.today + timedelta(days=5))
+        self.accept(second)
+        self.assertNotEqual(second.mandate_id, lapsed, "36 months without a debit: the mandate lapsed")
+        second.mandate_id.action_revoke()
+        third = self.planned_debits(300.0, self.today + timedelta(days=5))
+        self.accept(third)
+        self.assertNotIn(third.mandate_id, lapsed | second.mandate_id)
+        self.assertEqual(third.mandate_id.state, "active")
 
     def test_a_debit_settles_the_oldest_invoice_first(self):
         newer = self.invoice(400.0, due=self.today - timedelta(days=30))
