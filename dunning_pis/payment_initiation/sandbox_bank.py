@@ -41,50 +41,48 @@ SCRIPTS = ("settle", "reject", "pending", "silent", "late", "twice", "confirm")
 TOKEN_LIFETIME = 3600
 
 
-def make_identity(common_name="Sandbox PISP"):
-    """(private key PEM, self-signed certificate PEM): a QSEAL stand-in for tests and the demo."""
+def _issue(common_name, issuer=None, days=3650, ca=False, ip=None):
+    """(key, certificate) for ``common_name``: self-signed, or signed by ``issuer`` (its key and certificate)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-                   .not_valid_after(now + datetime.timedelta(days=3650)).sign(key, hashes.SHA256()))
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    return key_pem, certificate.public_bytes(serialization.Encoding.PEM).decode()
+    builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer[1].subject if issuer else name)
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=days))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if ip:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]),
+                                        critical=False)
+    return key, builder.sign(issuer[0] if issuer else key, hashes.SHA256())
+
+
+def _key_pem(key):
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def _certificate_pem(certificate):
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def make_identity(common_name="Sandbox PISP"):
+    """(private key PEM, self-signed certificate PEM): a QSEAL stand-in for tests and the demo."""
+    key, certificate = _issue(common_name)
+    return _key_pem(key).decode(), _certificate_pem(certificate).decode()
 
 
 def make_tls_files(folder):
     """A certificate authority, the bank's server certificate for 127.0.0.1 and a client certificate
     (a QWAC stand-in), both signed by it, as PEM files in ``folder``: their paths by name."""
     folder = Path(folder)
-    now = datetime.datetime.now(datetime.timezone.utc)
-
-    def issue(common_name, issuer_key=None, issuer_name=None, ca=False, ip=None):
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-        builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name or name)
-                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - datetime.timedelta(days=1))
-                   .not_valid_after(now + datetime.timedelta(days=30))
-                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-        if ip:
-            builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]),
-                                            critical=False)
-        return key, builder.sign(issuer_key or key, hashes.SHA256())
-
-    ca_key, ca = issue("Sandbox Bank CA", ca=True)
-    paths = {}
+    authority = _issue("Sandbox Bank CA", days=30, ca=True)
+    paths = {"ca": folder / "ca.pem"}
+    paths["ca"].write_bytes(_certificate_pem(authority[1]))
     for label, common_name, ip in (("server", "Sandbox Bank API", "127.0.0.1"), ("client", "Sandbox PISP QWAC", None)):
-        key, certificate = issue(common_name, ca_key, ca.subject, ip=ip)
-        paths[f"{label}_cert"] = folder / f"{label}.pem"
-        paths[f"{label}_cert"].write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-        paths[f"{label}_key"] = folder / f"{label}.key"
-        paths[f"{label}_key"].write_bytes(key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption(),
-        ))
-    paths["ca"] = folder / "ca.pem"
-    paths["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+        key, certificate = _issue(common_name, issuer=authority, days=30, ip=ip)
+        paths[f"{label}_cert"], paths[f"{label}_key"] = folder / f"{label}.pem", folder / f"{label}.key"
+        paths[f"{label}_cert"].write_bytes(_certificate_pem(certificate))
+        paths[f"{label}_key"].write_bytes(_key_pem(key))
     return paths
 
 

@@ -169,6 +169,7 @@ class TestPayByBankMutualTls(PayByBankCommon):
         self.assertEqual(invoice.payment_state, "not_paid")
 
 
+@tagged("post_install", "-at_install")
 class TestPayByBankNotifications(PayByBankCommon):
     """Bad notifications change nothing and get the right status; good ones apply once."""
 
