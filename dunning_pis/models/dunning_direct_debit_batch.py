@@ -4,7 +4,7 @@ from decimal import Decimal
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from ..direct_debit import pain008
+from ..direct_debit import mandates, pain008
 
 REJECTION_REASONS = [
     ("AC04", "AC04 Account closed"),
@@ -111,6 +111,14 @@ class DunningDirectDebitBatch(models.Model):
             mandate = line.plan_id.mandate_id
             if not mandate:
                 raise UserError(self.env._("%(plan)s has no signed SEPA mandate.", plan=line.plan_id.name))
+            collection_date = max(self.collection_date, line.due_date)
+            if not mandates.is_usable(mandate.signature_date, mandate._presented_dates(), collection_date):
+                raise UserError(self.env._(
+                    "Mandate %(mandate)s of %(customer)s has lapsed: no debit was presented under it for "
+                    "%(months)s months. The customer must sign a new one before %(plan)s can be collected.",
+                    mandate=mandate.name, customer=mandate.partner_id.display_name, months=mandates.LAPSE_MONTHS,
+                    plan=line.plan_id.name,
+                ))
             first = not mandate.collected and mandate not in first_of_mandate
             first_of_mandate.add(mandate)
             debits.append(pain008.Debit(
@@ -119,7 +127,7 @@ class DunningDirectDebitBatch(models.Model):
                 mandate_id=mandate.name,
                 mandate_signature_date=mandate.signature_date,
                 sequence_type="FRST" if first else "RCUR",
-                collection_date=max(self.collection_date, line.due_date),
+                collection_date=collection_date,
                 debtor_name=mandate.debtor_name or line.partner_id.name,
                 debtor_iban=mandate.iban,
                 debtor_bic=mandate.bic or None,

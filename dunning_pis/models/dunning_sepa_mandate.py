@@ -94,10 +94,10 @@ class DunningSepaMandate(models.Model):
         ))[:1]
 
     def _presented_dates(self):
-        """The collection dates of the debits sent to the bank under this mandate."""
+        """The collection dates of the files sent to the bank with debits under this mandate."""
         self.ensure_one()
-        presented = self.plan_ids.installment_ids.filtered(lambda line: line.debit_state != "none")
-        return presented.debit_batch_id.mapped("collection_date")
+        presented = self.plan_ids.installment_ids.debit_batch_id.filtered(lambda batch: batch.state != "draft")
+        return presented.mapped("collection_date")
 
     def action_revoke(self):
         self.write({"state": "revoked"})

@@ -209,6 +209,19 @@ class TestInstallmentPlan(PayByBankCommon):
         self.assertNotIn(third.mandate_id, lapsed | second.mandate_id)
         self.assertEqual(third.mandate_id.state, "active")
 
+    def test_no_file_with_a_debit_under_a_lapsed_mandate(self):
+        plan = self.planned_debits(600.0, self.today)
+        self.accept(plan)
+        plan.mandate_id.signature_date = self.today - relativedelta(months=36)
+        batch = self.debit_batch(self.today)
+        self.assertEqual(batch.installment_ids, plan.installment_ids[0])
+        with self.assertRaisesRegex(UserError, f"Mandate {plan.mandate_id.name} of Boulangerie Test SARL has lapsed"):
+            batch.action_generate_file()
+        self.assertEqual((batch.state, batch.file_id.id, batch.installment_ids.debit_state), ("draft", False, "none"))
+        plan.mandate_id.signature_date = self.today - relativedelta(months=35)
+        batch.action_generate_file()
+        self.assertEqual(batch.state, "exported")
+
     def test_a_debit_settles_the_oldest_invoice_first(self):
         newer = self.invoice(400.0, due=self.today - timedelta(days=30))
         older = self.invoice(200.0, due=self.today - timedelta(days=60))
