@@ -31,7 +31,7 @@ class PayByBankCommon(AccountTestInvoicingCommon, HttpCase):
             "acc_number": "FR76 3000 6000 0112 3456 7890 189", "partner_id": cls.company.partner_id.id,
         })
         key, certificate = make_identity()
-        tls_values, cls.bank_verify = {}, True
+        tls_values, tls_context, cls.bank_verify = {}, None, True
         if cls.tls:
             folder = tempfile.TemporaryDirectory()
             cls.addClassCleanup(folder.cleanup)
@@ -39,9 +39,9 @@ class PayByBankCommon(AccountTestInvoicingCommon, HttpCase):
             tls_values = {"pay_by_bank_tls_certificate": Path(tls_files["client_cert"]).read_text(),
                           "pay_by_bank_tls_key": Path(tls_files["client_key"]).read_text(),
                           "pay_by_bank_ca_certificates": Path(tls_files["ca"]).read_text()}
-            cls.bank_verify = str(tls_files["ca"])
+            tls_context, cls.bank_verify = server_tls_context(tls_files), str(tls_files["ca"])
         cls.bank = SandboxBank("odoo-pisp", "client-secret", NOTIFICATION_SECRET, certificate=certificate,
-                               tls=server_tls_context(tls_files) if cls.tls else None).start()
+                               tls=tls_context).start()
         cls.addClassCleanup(cls.bank.stop)
         api_url = f"{cls.bank.url}/stet/v1" if cls.standard == "stet" else f"{cls.bank.url}/berlin-group"
         cls.provider = cls.env.ref("dunning_pis.payment_provider_pay_by_bank").sudo().copy({
