@@ -1,6 +1,8 @@
 # The two commands of the README. Everything they need is set up on first use (see devkit/).
 PYTHON ?= python3
 SERVE ?= 1
+# Development only: `make test TAGS=/dunning_pis:TestDunningRun` runs just those Odoo tests.
+TAGS ?=
 
 .PHONY: demo test i18n bench
 
@@ -8,7 +10,7 @@ demo:
 	$(PYTHON) -m devkit demo $(if $(filter 0,$(SERVE)),--no-serve,)
 
 test:
-	$(PYTHON) -m devkit test
+	$(PYTHON) -m devkit test $(if $(TAGS),--tags '$(TAGS)',)
 
 i18n:
 	$(PYTHON) -m devkit i18n

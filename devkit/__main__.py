@@ -11,7 +11,8 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="serve Odoo with the addon and demo data on 127.0.0.1:8069")
     demo.add_argument("--no-serve", action="store_true", help="prepare, print a summary and exit")
-    commands.add_parser("test", help="lint, plain-Python tests and the addon's Odoo tests")
+    test = commands.add_parser("test", help="lint, plain-Python tests and the addon's Odoo tests")
+    test.add_argument("--tags", help="development only: run just these Odoo tests (Odoo's --test-tags syntax)")
     commands.add_parser("i18n", help="export the addon's terms and merge them into the French catalogue")
     args = parser.parse_args(argv)
     try:
@@ -19,7 +20,7 @@ def main(argv=None):
             return demo_command.main(serve=not args.no_serve)
         if args.command == "i18n":
             return i18n_command.main()
-        return test_command.main()
+        return test_command.main(tags=args.tags)
     except console.Fatal as error:
         print(f"\nERROR: {error}", file=sys.stderr)
         return 2
