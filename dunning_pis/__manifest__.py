@@ -17,6 +17,7 @@
         "data/dunning_interest_rate_data.xml",
         "data/mail_template_snippets.xml",
         "data/mail_template_data.xml",
+        "data/mail_template_consumer.xml",
         "data/dunning_policy_data.xml",
         "report/dunning_reports.xml",
         "report/report_dunning_letter.xml",

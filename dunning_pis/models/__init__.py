@@ -6,6 +6,7 @@ from . import dunning_line
 from . import dunning_run
 from . import account_payment_term
 from . import account_move
+from . import account_move_line
 from . import account_move_send
 from . import res_company
 from . import res_partner

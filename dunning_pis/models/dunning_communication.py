@@ -5,9 +5,13 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
+from ..receivables import qr_codes
+from ..receivables.balance import Position
+from ..receivables.late_charges import Regime
 from .dunning_level import TONES
+from .dunning_proposal import Proposal
 
 STATES = [
     ("to_validate", "To validate"),
@@ -42,6 +46,13 @@ class DunningCommunication(models.Model):
     policy_id = fields.Many2one("dunning.policy", required=True, readonly=True, ondelete="restrict")
     level_id = fields.Many2one("dunning.level", required=True, readonly=True, index=True, ondelete="restrict")
     tone = fields.Selection(TONES, required=True)
+    regime = fields.Selection(
+        [("business", "Business"), ("consumer", "Consumer")], string="Debtor", required=True, default="business",
+        readonly=True,
+        help="Business debtors owe interest from the day after the due date and the recovery indemnity "
+             "(Code de commerce L441-10, D441-5); consumers owe interest at the legal rate from the formal notice "
+             "only (Code civil 1231-6, 1344-1), and no recovery costs.",
+    )
     user_id = fields.Many2one("res.users", string="Credit controller")
     state = fields.Selection(STATES, required=True, default="to_validate", index=True, tracking=True)
     date = fields.Date(required=True, readonly=True, index=True)
@@ -50,10 +61,19 @@ class DunningCommunication(models.Model):
     invoice_count = fields.Integer(string="Number of invoices", compute="_compute_amounts", store=True)
     # Amounts in company currency, already rounded to it. Floats rather than Monetary: creating a run's
     # thousands of communications otherwise resolves the currency of each amount through a new record.
-    amount_due = fields.Float(compute="_compute_amounts", store=True, digits=(16, 4), help="In company currency.")
+    amount_due = fields.Float(
+        compute="_compute_amounts", store=True, digits=(16, 4),
+        help="What the customer owes on the items listed, net of its credits and of money on its way, in company "
+             "currency.",
+    )
     charges_total = fields.Float(
         string="Fees and interest", compute="_compute_amounts", store=True, digits=(16, 4),
-        help="Fee, indemnities and interest, in company currency.",
+        help="Fee, indemnities and interest this communication claims, in company currency.",
+    )
+    earlier_charges_total = fields.Float(
+        string="Charges claimed earlier", compute="_compute_amounts", store=True, digits=(16, 4),
+        help="Indemnities and interest claimed by earlier reminders on the items listed and not invoiced yet, in "
+             "company currency.",
     )
     fee_amount = fields.Float(string="Fixed fee", readonly=True, digits=(16, 4))
     channel_email = fields.Boolean(string="Email", readonly=True)
@@ -79,21 +99,23 @@ class DunningCommunication(models.Model):
                 vals["name"] = self.env["ir.sequence"].next_by_code("dunning.communication") or self.env._("New")
         return super().create(vals_list)
 
-    @api.depends("line_ids.amount_residual", "line_ids.indemnity_amount", "line_ids.interest_amount", "fee_amount")
+    @api.depends("line_ids.amount_residual", "line_ids.indemnity_amount", "line_ids.interest_amount",
+                 "line_ids.earlier_charges_amount", "fee_amount")
     def _compute_amounts(self):
-        """Totals in company currency, summed in SQL per invoice currency and converted at the rate of the
+        """Totals in company currency, summed in SQL per item currency and converted at the rate of the
         communication's date: a run computes them for thousands of communications at once. Each currency's
         sum is rounded once, so a foreign-currency total may differ by a cent from per-line conversions."""
-        totals = defaultdict(lambda: [0, 0.0, 0.0])
+        totals = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
         stored = [communication_id for communication_id in self._origin.ids if communication_id]
         if stored:
             self.env["dunning.line"].flush_model(
-                ["communication_id", "currency_id", "amount_residual", "indemnity_amount", "interest_amount"],
+                ["communication_id", "currency_id", "line_type", "invoice_id", "amount_residual", "indemnity_amount",
+                 "interest_amount", "earlier_charges_amount"],
             )
             self.env.cr.execute(SQL(
                 """
-                SELECT communication_id, currency_id, COUNT(*), SUM(amount_residual),
-                       SUM(indemnity_amount + interest_amount)
+                SELECT communication_id, currency_id, COUNT(DISTINCT invoice_id) FILTER (WHERE line_type = 'due'),
+                       SUM(amount_residual), SUM(indemnity_amount + interest_amount), SUM(earlier_charges_amount)
                   FROM dunning_line
                  WHERE communication_id IN %s
               GROUP BY communication_id, currency_id
@@ -101,7 +123,7 @@ class DunningCommunication(models.Model):
             ))
             today = fields.Date.context_today(self)
             rates = {}
-            for communication_id, currency_id, count, due, charges in self.env.cr.fetchall():
+            for communication_id, currency_id, count, due, charges, earlier in self.env.cr.fetchall():
                 communication = self.env[self._name].browse(communication_id).with_prefetch(stored)
                 company = communication.company_id
                 key = (currency_id, company, communication.date or today)
@@ -113,12 +135,14 @@ class DunningCommunication(models.Model):
                 total[0] += count
                 total[1] += company.currency_id.round(float(due) * rate)
                 total[2] += company.currency_id.round(float(charges) * rate)
+                total[3] += company.currency_id.round(float(earlier) * rate)
         for communication in self:
-            count, due, charges = totals[communication._origin.id]
+            count, due, charges, earlier = totals[communication._origin.id]
             round_amount = communication.currency_id.round
             communication.invoice_count = count
             communication.amount_due = round_amount(due)
             communication.charges_total = round_amount(charges + communication.fee_amount)
+            communication.earlier_charges_total = round_amount(earlier)
 
     @api.depends("level_id", "tone")
     def _compute_subject(self):
@@ -141,16 +165,28 @@ class DunningCommunication(models.Model):
 
     def _template(self):
         self.ensure_one()
-        return self.level_id._template_for(self.tone)
+        return self.level_id._template_for(self.tone, self._regime())
+
+    def _regime(self):
+        return Regime(self.regime or "business")
 
     def totals_by_currency(self):
-        """[(currency, amount due, charges)] of the invoices, for the reminders and letters."""
+        """[(currency, amount due net of credits, charges claimed now and earlier, fee, total)], for the
+        reminders and letters; the fee is in company currency."""
         self.ensure_one()
-        return [
-            (currency, sum(lines.mapped("amount_residual")),
-             sum(lines.mapped("indemnity_amount")) + sum(lines.mapped("interest_amount")))
-            for currency, lines in self.line_ids.grouped("currency_id").items()
-        ]
+        totals = []
+        for currency, lines in self.line_ids.grouped("currency_id").items():
+            fee = self.fee_amount if currency == self.currency_id else 0.0
+            due = currency.round(sum(lines.mapped("amount_residual")))
+            charges = currency.round(sum(lines.mapped("indemnity_amount")) + sum(lines.mapped("interest_amount"))
+                                     + sum(lines.mapped("earlier_charges_amount")))
+            totals.append((currency, due, charges, fee, currency.round(due + charges + fee)))
+        if self.fee_amount and self.currency_id not in self.line_ids.currency_id:
+            totals.append((self.currency_id, 0.0, 0.0, self.fee_amount, self.fee_amount))
+        return totals
+
+    def _due_lines(self):
+        return self.line_ids.filtered(lambda line: line.line_type == "due")
 
     # Workflow ---------------------------------------------------------------------------------
 
@@ -174,9 +210,10 @@ class DunningCommunication(models.Model):
     def action_retry(self):
         if self.filtered(lambda c: c.state != "error"):
             raise UserError(self.env._("Only communications in error can be sent again."))
+        escalated = self.line_ids.filtered("escalation")
         taken = self.env["dunning.line"].search([
-            ("invoice_id", "in", self.line_ids.invoice_id.ids), ("state", "in", ACTIVE_STATES),
-            ("communication_id", "not in", self.ids),
+            ("move_line_id", "in", escalated.move_line_id.ids), ("escalation", "=", True),
+            ("state", "in", ACTIVE_STATES), ("communication_id", "not in", self.ids),
         ])
         if taken:
             raise UserError(self.env._(
@@ -208,19 +245,34 @@ class DunningCommunication(models.Model):
         (queued - by_email)._mark_sent()
 
     def _refresh_lines(self):
-        """Leave out what was paid, reversed or paused since the run, and update what remains due."""
+        """Bring each communication up to date before it goes out, as the run would make it today: what was
+        paid, credited, reversed or paused since leaves it, new credits and money on its way join it, and
+        the figures are computed again for its date. Nothing left to claim cancels it."""
+        AccountMoveLine, Run = self.env["account.move.line"], self.env["dunning.run"]
         for communication in self:
-            lines = communication.line_ids
-            gone = lines.filtered(lambda line, date=communication.date: not line.invoice_id._dunning_is_open(date))
+            position = AccountMoveLine._dunning_positions(
+                communication.company_id, communication.date, [communication.partner_id.id],
+            ).get(communication.partner_id.id) or Position(communication.partner_id.id).allocate(communication.date)
+            proposal = Proposal.from_communication(communication, position)
+            gone = communication.line_ids.filtered(
+                lambda line, proposal=proposal: line.escalation and line.move_line_id.id not in proposal.escalations)
             if gone:
                 communication.message_post(body=self.env._(
-                    "Left out, no longer to remind: %(invoices)s", invoices=", ".join(gone.invoice_id.mapped("name")),
+                    "Left out, no longer to remind: %(items)s", items=", ".join(gone.mapped("label")),
                 ))
-                gone.unlink()
-            if not communication.line_ids:
+            claimed = proposal.claimed()
+            if not proposal.escalations or claimed <= 0 or claimed < communication.level_id.min_overdue_amount:
+                if proposal.escalations:
+                    communication.message_post(body=self.env._(
+                        "Cancelled: the customer's credits and payments on their way leave nothing to claim.",
+                    ))
                 communication._set_state("cancelled")
-            else:
-                communication.line_ids._compute_charges()
+                continue
+            Run.with_company(communication.company_id)._compute_proposal_figures(
+                [proposal], communication.date, exclude_lines=communication.line_ids,
+            )
+            communication.line_ids.unlink()
+            self.env["dunning.line"]._insert_for_communications(proposal.rows(communication))
 
     def _queue_email(self):
         self.ensure_one()
@@ -250,11 +302,72 @@ class DunningCommunication(models.Model):
         self[field_name] = attachment
         return attachment
 
-    def _letter_body(self):
-        """The body of this communication's template, rendered in the recipient's language."""
+    def _letter_body(self, letter=True):
+        """The body of this communication's template in the recipient's language, as a letter is written
+        (addressed "Dear Sir or Madam", paid from paper) or, without ``letter``, as a call script."""
         self.ensure_one()
         template = self._template()
-        return template._render_field("body_html", self.ids, compute_lang=True)[self.id] if template else ""
+        if not template:
+            return ""
+        return template.with_context(dunning_letter=letter)._render_field(
+            "body_html", self.ids, compute_lang=True)[self.id]
+
+    def _table_lines(self):
+        """The lines as the customer reads them: each item by due date with the money on its way for it just
+        under it, then the credits."""
+        self.ensure_one()
+        lines = self.line_ids
+        on_its_way = lines.filtered(lambda line: line.line_type == "transit")
+        ordered = self.env["dunning.line"]
+        for due in lines.filtered(lambda line: line.line_type == "due").sorted(lambda line: (line.due_date, line.id)):
+            ordered |= due | on_its_way.filtered(lambda line, due=due: line.move_line_id == due.move_line_id)
+        return ordered | lines.filtered(lambda line: line.line_type == "credit").sorted(
+            lambda line: (line.due_date, line.id))
+
+    def _interest_basis(self):
+        """The rates of the interest this communication claims, and their legal basis."""
+        self.ensure_one()
+        lines = self.line_ids.filtered("interest_date_from")
+        if not lines:
+            return ""
+        return self.env["dunning.interest.rate"]._rates_text(
+            self.company_id, self._regime(), min(lines.mapped("interest_date_from")),
+            max(lines.mapped("interest_date_to")),
+        )
+
+    def _place_and_date(self):
+        """"Lyon, 30/06/2026": where and when the letter is written, in the reader's language."""
+        self.ensure_one()
+        return ", ".join(part for part in (self.company_id.city, format_date(self.env, self.date)) if part)
+
+    def _payee_bank(self):
+        """The account the customer pays into: the company's first bank account."""
+        self.ensure_one()
+        return self.company_id.partner_id.bank_ids[:1]
+
+    @api.model
+    def _format_iban(self, number):
+        compact = "".join((number or "").split())
+        return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
+
+    def _pay_qr_codes(self):
+        """The QR codes of the letter: one to pay the total by transfer (EPC QR code, euros only), one per
+        invoice that can be paid online (its pay-by-bank page, else its portal page)."""
+        self.ensure_one()
+        codes, bank = [], self._payee_bank()
+        for currency, _due, _charges, _fee, total in self.totals_by_currency():
+            if bank and currency.name == "EUR" and total > 0:
+                try:
+                    payload = qr_codes.epc_payload(bank.acc_holder_name or self.company_id.name, bank.acc_number,
+                                                   total, self.name, bic=bank.bank_bic or "")
+                except qr_codes.PayloadError:
+                    continue
+                codes.append({"image": qr_codes.png(payload, box_size=4).decode(), "amount": total,
+                              "currency": currency, "label": self.env._("Total, by transfer")})
+        for line in self._due_lines().filtered("pay_url"):
+            codes.append({"image": qr_codes.png(line.pay_url, box_size=4).decode(), "amount": line.amount_residual,
+                          "currency": line.currency_id, "label": line.label})
+        return codes
 
     def _controller(self):
         self.ensure_one()
@@ -262,7 +375,7 @@ class DunningCommunication(models.Model):
 
     def _schedule_call(self):
         self.ensure_one()
-        script = self._letter_body()
+        script = self._letter_body(letter=False)
         self.call_activity_id = self.partner_id.activity_schedule(
             "mail.mail_activity_data_call",
             summary=self.env._("Call about %(count)s overdue invoices (%(communication)s)",
@@ -297,14 +410,17 @@ class DunningCommunication(models.Model):
         self.write({"sent_date": fields.Datetime.now(), "error_message": False})
         self._set_state("sent")
         for communication in self:
-            body = self.env._(
+            channels, link = communication.level_id._channel_labels(), communication._link()
+            for invoice, lines in communication._due_lines().grouped("invoice_id").items():
+                levels = lines.level_id.sorted(lambda level: (level.sequence, level.delay_days))
+                invoice.message_post(body=self.env._(
+                    "Reminder “%(level)s” sent by %(channels)s (%(communication)s).",
+                    level=levels[-1:].name or communication.level_id.name, channels=channels, communication=link,
+                ))
+            communication.partner_id.message_post(body=self.env._(
                 "Reminder “%(level)s” sent by %(channels)s (%(communication)s).",
-                level=communication.level_id.name, channels=communication.level_id._channel_labels(),
-                communication=communication._link(),
-            )
-            for invoice in communication.line_ids.invoice_id:
-                invoice.message_post(body=body)
-            communication.partner_id.message_post(body=body)
+                level=communication.level_id.name, channels=channels, communication=link,
+            ))
 
     def _mark_failed(self, reason):
         self.write({"error_message": reason})

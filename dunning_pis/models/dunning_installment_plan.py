@@ -197,7 +197,9 @@ class DunningInstallmentPlan(models.Model):
             "move_type": "out_invoice", "partner_id": self.partner_id.id, "company_id": self.company_id.id,
             "invoice_user_id": self.user_id.id,
             "currency_id": self.currency_id.id, "invoice_date": fields.Date.context_today(self),
-            "invoice_payment_term_id": False,
+            # The fee falls due with the first installment, and is not dunned like an invoice.
+            "invoice_payment_term_id": False, "dunning_charges_kind": "plan_fee",
+            "invoice_date_due": self.installment_ids.sorted("sequence")[:1].due_date or fields.Date.context_today(self),
             "invoice_line_ids": [Command.create({
                 "name": self.env._("Installment plan fee (%(plan)s)", plan=self.name), "quantity": 1,
                 "price_unit": self.fee_amount, "account_id": self.company_id.dunning_fee_account_id.id,

@@ -1,8 +1,12 @@
+from decimal import Decimal
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import formatLang
 
 from ..direct_debit import identifiers
 from ..receivables import legal_mentions
+from ..receivables.late_charges import minimum_contractual_rate
 
 
 class ResCompany(models.Model):
@@ -35,7 +39,10 @@ class ResCompany(models.Model):
         string="Margin (points)", default=10.0, digits=(5, 3),
         help="Points added to the ECB main refinancing rate of the half-year (France: 10, L441-10).",
     )
-    dunning_fixed_interest_rate = fields.Float(string="Fixed annual rate (%)", digits=(5, 3))
+    dunning_fixed_interest_rate = fields.Float(
+        string="Fixed annual rate (%)", digits=(5, 3),
+        help="A contractual rate between businesses, at least three times the legal interest rate (L441-10).",
+    )
     dunning_invoice_charges = fields.Boolean(
         string="Invoice fees and interest",
         help="Reminders get a button that bills their fees, indemnities and interest on a draft customer invoice.",
@@ -105,6 +112,28 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._(
                     "%(identifier)s is not a valid SEPA creditor identifier.",
                     identifier=company.dunning_sepa_creditor_identifier,
+                ))
+
+    @api.constrains("dunning_interest_mode", "dunning_fixed_interest_rate")
+    def _check_dunning_contractual_rate(self):
+        """L441-10: a contractual rate may not be below three times the legal interest rate, the one of the
+        current half-year (else the latest one published)."""
+        rates = self.env["dunning.interest.rate"].sudo()
+        legal = rates._legal_rate_on(fields.Date.context_today(self))
+        if legal is None:
+            latest = rates.search([("rate_type", "=", "legal")], limit=1, order="date_start desc")
+            legal = latest and Decimal(str(latest.reference_rate))
+        if not legal:
+            return
+        floor = minimum_contractual_rate(legal)
+        for company in self.filtered(lambda company: company.dunning_interest_mode == "fixed"):
+            if Decimal(str(company.dunning_fixed_interest_rate)) < floor:
+                raise ValidationError(self.env._(
+                    "A contractual late-payment rate of %(rate)s %% is below three times the legal interest rate "
+                    "(3 × %(legal)s %% = %(floor)s %%), which L441-10 of the Code de commerce forbids.",
+                    rate=formatLang(self.env, company.dunning_fixed_interest_rate, digits=2),
+                    legal=formatLang(self.env, float(legal), digits=2),
+                    floor=formatLang(self.env, float(floor), digits=2),
                 ))
 
     @api.constrains("dunning_plan_break_days", "dunning_plan_break_rejections")

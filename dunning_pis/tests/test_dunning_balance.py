@@ -1,0 +1,156 @@
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import TODAY, DunningCommon
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestDunningBalance(DunningCommon):
+    """A reminder claims the customer's balance: credits and money on its way reduce it, each maturity is late
+    on its own date, and what Odoo's follow-up leaves out stays out.
+
+    Figures on 30 June 2026, business rate 2.15 % (ECB, in force on 1 January 2026) + 10 points = 12.15 %
+    (Code de commerce L441-10); credits are put against the oldest debt due (Code civil 1342-10).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.skipping, cls.skip_level = cls.skipping_policy(cls)
+        cls.business.with_company(cls.company).dunning_policy_id = cls.skipping
+
+    def test_a_credit_note_that_covers_the_invoice_stops_the_formal_notice(self):
+        self.invoice(self.business, 1000.0, self.days(-31))
+        self.credit_note(self.business, 1000.0, self.days(-20))
+        self.assertFalse(self.run_dunning().communication_ids, "nothing is owed: no notice, no 40 €, no interest")
+
+    def test_control_a_smaller_credit_note_is_listed_and_reduces_the_claim(self):
+        invoice = self.invoice(self.business, 1000.0, self.days(-31))
+        refund = self.credit_note(self.business, 400.0, self.days(-20))
+        communication = self.run_dunning().communication_ids
+        self.assertEqual(communication.level_id, self.skip_level[30])
+        due = communication.line_ids.filtered(lambda line: line.line_type == "due")
+        credit = communication.line_ids.filtered(lambda line: line.line_type == "credit")
+        self.assertEqual((due.invoice_id, due.amount_residual), (invoice, 1000.0))
+        self.assertEqual((credit.invoice_id, credit.amount_residual), (refund, -400.0))
+        self.assertEqual(communication.amount_due, 600.0, "what the accountant reads on the receivable account")
+        self.assertEqual(due.indemnity_amount, 40.0, "600 are still late")
+        # 1000 x 11 days (31 May to 10 June) + 600 x 20 days (11 to 30 June), at 12.15 % / 365 = 7.656 -> 7.66
+        self.assertEqual(due.interest_amount, 7.66)
+        self.assertEqual(communication.charges_total, 47.66)
+
+    def test_a_payment_received_and_not_yet_matched_stops_the_reminder(self):
+        self.invoice(self.business, 1000.0, self.days(-31))
+        self.unmatched_payment(self.business, 1000.0, self.days(-5))
+        self.assertFalse(self.run_dunning().communication_ids)
+
+    def test_control_a_partial_unmatched_payment_reduces_the_claim(self):
+        self.invoice(self.business, 1000.0, self.days(-31))
+        self.unmatched_payment(self.business, 250.0, self.days(-5))
+        communication = self.run_dunning().communication_ids
+        self.assertEqual(communication.amount_due, 750.0)
+        self.assertEqual(communication.line_ids.filtered(lambda line: line.line_type == "credit").amount_residual,
+                         -250.0)
+
+    def test_credits_go_to_the_oldest_debt_and_what_they_cover_is_not_late(self):
+        old = self.invoice(self.business, 300.0, self.days(-45))
+        recent = self.invoice(self.business, 500.0, self.days(-31))
+        self.credit_note(self.business, 300.0, self.days(-40))
+        communication = self.run_dunning().communication_ids
+        lines = communication.line_ids.filtered(lambda line: line.line_type == "due")
+        covered = lines.filtered(lambda line: line.invoice_id == old)
+        late = lines.filtered(lambda line: line.invoice_id == recent)
+        self.assertEqual(communication.amount_due, 500.0)
+        self.assertFalse(covered.escalation, "the old invoice is covered: it climbs no level")
+        self.assertEqual((covered.indemnity_amount, covered.interest_amount), (0.0, 0.0))
+        self.assertEqual(late.indemnity_amount, 40.0)
+
+    def test_below_the_level_minimum_once_credits_are_taken_off(self):
+        self.skip_level[30].min_overdue_amount = 500.0
+        self.invoice(self.business, 1000.0, self.days(-31))
+        self.credit_note(self.business, 600.0, self.days(-20))
+        self.assertFalse(self.run_dunning().communication_ids, "400 claimed is below the 500 minimum")
+
+    def test_a_payment_approved_at_the_bank_stops_further_reminders_on_what_it_covers(self):
+        invoice = self.invoice(self.business, 1000.0, self.days(-31))
+        provider = self.env.ref("dunning_pis.payment_provider_pay_by_bank").sudo().copy({"company_id": self.company.id})
+        transaction = self.env["payment.transaction"].sudo().create({
+            "provider_id": provider.id, "payment_method_id": provider.payment_method_ids[:1].id,
+            "reference": "PBB-TEST-1", "amount": 1000.0, "currency_id": self.company.currency_id.id,
+            "partner_id": self.business.id, "invoice_ids": [Command.set(invoice.ids)],
+        })
+        transaction._set_pending()
+        self.assertFalse(self.run_dunning().communication_ids, "the money is on its way")
+
+    def test_control_a_payment_the_payer_never_approved_does_not(self):
+        invoice = self.invoice(self.business, 1000.0, self.days(-31))
+        provider = self.env.ref("dunning_pis.payment_provider_pay_by_bank").sudo().copy({"company_id": self.company.id})
+        self.env["payment.transaction"].sudo().create({
+            "provider_id": provider.id, "payment_method_id": provider.payment_method_ids[:1].id,
+            "reference": "PBB-TEST-2", "amount": 1000.0, "currency_id": self.company.currency_id.id,
+            "partner_id": self.business.id, "invoice_ids": [Command.set(invoice.ids)],
+        })
+        self.assertEqual(self.run_dunning().communication_ids.amount_due, 1000.0)
+
+    def test_each_maturity_of_a_split_term_is_late_on_its_own_date(self):
+        term = self.env["account.payment.term"].create({
+            "name": "30 % now, 70 % at 60 days",
+            "line_ids": [Command.create({"value": "percent", "value_amount": 30.0, "nb_days": 0}),
+                         Command.create({"value": "percent", "value_amount": 70.0, "nb_days": 60})],
+        })
+        invoice = self._create_invoice(
+            partner_id=self.business, invoice_date=self.days(-31), invoice_payment_term_id=term,
+            invoice_line_ids=[Command.create({"name": "Works", "quantity": 1, "price_unit": 1000.0, "tax_ids": []})],
+            post=True,
+        )
+        self.assertEqual(sorted(invoice.line_ids.filtered(lambda line: line.display_type == "payment_term")
+                                .mapped("date_maturity")), [self.days(-31), self.days(29)])
+        line = self.run_dunning().communication_ids.line_ids
+        self.assertEqual(len(line), 1, "the 70 % falls due on 29 July: not reminded yet")
+        self.assertEqual((line.due_date, line.amount_residual, line.days_late), (self.days(-31), 300.0, 31))
+        self.assertEqual(line.level_id, self.skip_level[30])
+        # 300 x 12.15 % x 31 / 365 = 3.0958 -> 3.10, and the 40 € once for the invoice (D441-5)
+        self.assertEqual((line.interest_amount, line.indemnity_amount), (3.10, 40.0))
+
+    def test_odoo_no_follow_up_flag_excludes_the_invoice(self):
+        invoice = self.invoice(self.business, 1000.0, self.days(-31))
+        invoice.no_followup = True
+        self.assertFalse(self.run_dunning().communication_ids)
+        invoice.no_followup = False
+        self.assertTrue(self.run_dunning(self.days(0)).communication_ids, "control: included again")
+
+    def test_every_overdue_invoice_is_listed_at_the_level_it_reached(self):
+        self.business.with_company(self.company).dunning_policy_id = self.policy
+        oldest = self.invoice(self.business, 100.0, self.days(-40))
+        waiting = self.invoice(self.business, 200.0, self.days(-7))
+        newest = self.invoice(self.business, 300.0, self.days(-1))
+        self.invoice(self.business, 400.0, self.days(5))
+        with freeze_time(self.days(-2)):
+            self.send(self.run_dunning(self.days(-2)).communication_ids)
+        communication = self.run_dunning().communication_ids
+        lines = {line.invoice_id: line for line in communication.line_ids}
+        self.assertEqual(set(lines), {oldest, waiting, newest}, "every overdue invoice, none not yet due")
+        self.assertEqual((lines[oldest].level_id, lines[oldest].escalation), (self.level[8], True))
+        self.assertEqual((lines[waiting].level_id, lines[waiting].escalation), (self.level[1], False),
+                         "7 days late: still at the level it reached, listed")
+        self.assertEqual((lines[newest].level_id, lines[newest].escalation), (self.level[1], True))
+        self.assertEqual(communication.level_id, self.level[8])
+        self.assertEqual(communication.amount_due, 600.0)
+
+    def test_the_message_on_each_invoice_names_its_own_level(self):
+        self.business.with_company(self.company).dunning_policy_id = self.policy
+        old = self.invoice(self.business, 100.0, self.days(-12))
+        with freeze_time(self.days(-11)):
+            self.send(self.run_dunning(self.days(-11)).communication_ids)
+        with freeze_time(self.days(-4)):
+            self.send(self.run_dunning(self.days(-4)).communication_ids)
+        new = self.invoice(self.business, 200.0, self.days(-1))
+        communication = self.run_dunning().communication_ids
+        self.send(communication)
+        self.assertEqual(communication.level_id, self.level[1], "the step it takes: the new invoice's first reminder")
+        self.assertIn("Reminder “Second reminder” sent", old.message_ids[0].body)
+        self.assertIn("Reminder “1 day overdue” sent", new.message_ids[0].body)
+        self.assertEqual(new.dunning_level_id, self.level[1], "the Dunning tab shows the same level")
