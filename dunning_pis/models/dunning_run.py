@@ -241,7 +241,9 @@ class DunningRun(models.Model):
         )
         for start in range(0, len(proposals), batch_size):
             batch = proposals[start:start + batch_size]
-            recipients = self.env["res.partner"].concat(*(p.partner for p in batch))._dunning_recipients()
+            partners = self.env["res.partner"].concat(*(p.partner for p in batch))
+            recipients = partners._dunning_recipients()
+            last_sent = partners._dunning_last_sent(self.company_id)
             communications = Communication.create([
                 self._communication_values(proposal, recipients[proposal.partner], done + start + index + 1)
                 for index, proposal in enumerate(batch)
@@ -250,6 +252,11 @@ class DunningRun(models.Model):
                 row for communication, proposal in zip(communications, batch, strict=True)
                 for row in proposal.rows(communication)
             ])
+            for communication, proposal in zip(communications, batch, strict=True):
+                note = proposal.partner._dunning_level_note(last_sent.get(proposal.partner.id), proposal.position,
+                                                            proposal.level)
+                if note:
+                    communication.message_post(body=note)
             if on_batch_done:
                 on_batch_done(len(batch), len(proposals) - start - len(batch))
 

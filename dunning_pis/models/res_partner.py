@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
 from ..receivables.balance import Position
 from ..receivables.late_charges import Regime
@@ -72,6 +73,10 @@ class ResPartner(models.Model):
         "dunning.level", string="Dunning level", compute="_compute_dunning_overdue",
         help="The most advanced level reached by the customer's open invoices.",
     )
+    dunning_level_note = fields.Char(
+        string="Level history", compute="_compute_dunning_overdue",
+        help="Why the customer's level is below the one of its last reminder.",
+    )
 
     @api.model
     def _commercial_fields(self):
@@ -93,6 +98,7 @@ class ResPartner(models.Model):
         reached = self.env["account.move.line"]._dunning_reached_levels(
             [item["id"] for position in positions.values() for item in position.items])
         Level = self.env["dunning.level"]
+        last_sent = self._dunning_last_sent(company)
         for partner in self:
             position = positions.get(partner.commercial_partner_id._origin.id)
             overdue, levels = 0.0, Level
@@ -105,6 +111,34 @@ class ResPartner(models.Model):
             partner.dunning_overdue_amount = company.currency_id.round(overdue)
             partner.dunning_currency_id = company.currency_id
             partner.dunning_level_id = levels.sorted(lambda level: (level.sequence, level.delay_days))[-1:]
+            partner.dunning_level_note = partner._dunning_level_note(
+                last_sent.get(partner.commercial_partner_id._origin.id), position, partner.dunning_level_id)
+
+    def _dunning_last_sent(self, company):
+        """{customer id: its last reminder sent by ``company``}."""
+        communications = self.env["dunning.communication"].search([
+            ("partner_id", "in", self.commercial_partner_id._origin.ids), ("company_id", "=", company.id),
+            ("state", "=", "sent"),
+        ], order="date desc, id desc")
+        last = {}
+        for communication in communications:
+            last.setdefault(communication.partner_id.id, communication)
+        return last
+
+    def _dunning_level_note(self, last, position, current):
+        """Why the level is back to ``current`` from the one of the ``last`` reminder sent, when it is: which
+        items of that reminder are no longer claimed on the customer's ``position``."""
+        self.ensure_one()
+        if not last or not last.level_id or (current and (current.sequence, current.delay_days) >= (
+                last.level_id.sequence, last.level_id.delay_days)):
+            return False
+        claimed = {item["id"] for item in (position.items if position else ()) if position.claimed(item) > 0}
+        gone = last._due_lines().filtered(lambda line: line.escalation and line.move_line_id.id not in claimed)
+        return self.env._(
+            "Back from “%(level)s” (reminder of %(date)s): %(items)s paid, credited or on hold since.",
+            level=last.level_id.name, date=format_date(self.env, last.date),
+            items=", ".join(gone.mapped("label")) or self.env._("its items"),
+        )
 
     def _dunning_policy(self, company):
         self.ensure_one()

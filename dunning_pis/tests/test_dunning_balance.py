@@ -154,3 +154,22 @@ class TestDunningBalance(DunningCommon):
         self.assertIn("Reminder “Second reminder” sent", old.message_ids[0].body)
         self.assertIn("Reminder “1 day overdue” sent", new.message_ids[0].body)
         self.assertEqual(new.dunning_level_id, self.level[1], "the Dunning tab shows the same level")
+
+    def test_a_level_that_goes_back_says_why(self):
+        self.business.with_company(self.company).dunning_policy_id = self.policy
+        first = self.invoice(self.business, 100.0, self.days(-12))
+        with freeze_time(self.days(-11)):
+            self.send(self.run_dunning(self.days(-11)).communication_ids)
+        with freeze_time(self.days(-4)):
+            self.send(self.run_dunning(self.days(-4)).communication_ids)
+        self.assertEqual(self.business.dunning_level_id, self.level[8])
+        self.assertFalse(self.business.dunning_level_note, "control: the level did not go back")
+        self.pay(first, 100.0)
+        self.invoice(self.business, 200.0, self.days(-1))
+        self.business.invalidate_recordset(["dunning_level_id", "dunning_level_note"])
+        reason = f"Back from “Second reminder” (reminder of 06/26/2026): {first.name} paid, credited or on hold since."
+        self.assertFalse(self.business.dunning_level_id, "the only open invoice was never reminded")
+        self.assertEqual(self.business.dunning_level_note, reason, "the customer's form says why")
+        communication = self.run_dunning().communication_ids
+        self.assertEqual(communication.level_id, self.level[1])
+        self.assertIn(reason, communication.message_ids.mapped("body")[0], "and the reminder at the lower level")
