@@ -253,8 +253,10 @@ class DunningRun(models.Model):
                 for row in proposal.rows(communication)
             ])
             for communication, proposal in zip(communications, batch, strict=True):
-                note = proposal.partner._dunning_level_note(last_sent.get(proposal.partner.id), proposal.position,
-                                                            proposal.level)
+                levels = proposal.level | self.env["dunning.level"].browse(filter(None, proposal.listed.values()))
+                note = proposal.partner._dunning_level_note(
+                    last_sent.get(proposal.partner.id), proposal.position,
+                    levels.sorted(lambda level: (level.sequence, level.delay_days))[-1:])
                 if note:
                     communication.message_post(body=note)
             if on_batch_done:

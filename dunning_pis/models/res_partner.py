@@ -126,23 +126,21 @@ class ResPartner(models.Model):
         return last
 
     def _dunning_level_note(self, last, position, current):
-        """Why the level is back to ``current`` from the one of the ``last`` reminder sent, when it is: which
-        items of that reminder are no longer claimed on the customer's ``position``."""
+        """Why the customer's level is back to ``current`` from the one of the ``last`` reminder sent: the items of
+        that reminder at its level that are no longer claimed on the customer's ``position``."""
         self.ensure_one()
-        if not last or not last.level_id or (current and (current.sequence, current.delay_days) >= (
-                last.level_id.sequence, last.level_id.delay_days)):
+        if not last or not last.level_id or current and (current.sequence, current.delay_days) >= (
+                last.level_id.sequence, last.level_id.delay_days):
             return False
         claimed = {item["id"] for item in (position.items if position else ()) if position.claimed(item) > 0}
-        gone = last._due_lines().filtered(lambda line: line.escalation and line.move_line_id.id not in claimed)
+        gone = last._due_lines().filtered(
+            lambda line: line.level_id == last.level_id and line.move_line_id.id not in claimed)
+        if not gone:
+            return False
         return self.env._(
             "Back from “%(level)s” (reminder of %(date)s): %(items)s paid, credited or on hold since.",
-            level=last.level_id.name, date=format_date(self.env, last.date),
-            items=", ".join(gone.mapped("label")) or self.env._("its items"),
+            level=last.level_id.name, date=format_date(self.env, last.date), items=", ".join(gone.mapped("label")),
         )
-
-    def _dunning_policy(self, company):
-        self.ensure_one()
-        return self.with_company(company).commercial_partner_id.dunning_policy_id or company.dunning_default_policy_id
 
     @api.depends_context("company")
     @api.depends("dunning_debtor_type", "is_company", "vat", "company_registry", "parent_id")
