@@ -142,6 +142,10 @@ class ResPartner(models.Model):
             level=last.level_id.name, date=format_date(self.env, last.date), items=", ".join(gone.mapped("label")),
         )
 
+    def _dunning_policy(self, company):
+        self.ensure_one()
+        return self.with_company(company).commercial_partner_id.dunning_policy_id or company.dunning_default_policy_id
+
     @api.depends_context("company")
     @api.depends("dunning_debtor_type", "is_company", "vat", "company_registry", "parent_id")
     def _compute_dunning_regime(self):
