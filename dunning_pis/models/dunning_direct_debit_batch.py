@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import formatLang
+from odoo.tools import format_date, formatLang
 
 from ..direct_debit import pain008
 from ..direct_debit.latin import to_sepa_latin
@@ -66,7 +66,8 @@ class DunningDirectDebitBatch(models.Model):
         candidates = self.env["dunning.installment"].search([
             ("company_id", "=", self.company_id.id), ("plan_id.state", "=", "active"),
             ("method", "=", "sepa_direct_debit"), ("due_date", "<=", self.collection_date),
-            ("debit_state", "in", ("none", "rejected")), ("debit_batch_id", "=", False),
+            ("debit_state", "in", ("none", "rejected")),
+            "|", ("debit_batch_id", "=", False), ("debit_state", "=", "rejected"),
         ])
         for line in candidates.filtered(lambda line: line.state != "paid"):
             line.write({"debit_batch_id": self.id, "gathered_amount": line.amount_due})
@@ -111,12 +112,26 @@ class DunningDirectDebitBatch(models.Model):
         return self._left_out_notification(left_out) if left_out else True
 
     def _leave_out_uncollectable(self):
-        """Take out of the batch the debits that may not be collected now; return [(installment, reason)]."""
-        left_out, today = [], fields.Date.context_today(self)
-        changed = []
+        """Take out of the batch the debits that may not be collected now; return [(installment, reason)].
+
+        A debit whose only fault is its pre-notification gets a new one first (any change sends a new
+        notice): it stays in the file if that notice covers the collection date, as when the amount dropped
+        well ahead of it.
+        """
+        left_out, changed, today = [], [], fields.Date.context_today(self)
         for line in self.installment_ids:
             collection_date = line._collection_date(self.collection_date)
             issue = line._debit_issue(collection_date)
+            notice_issue = issue and line.plan_id.state == "active" and not line.currency_id.is_zero(
+                line.amount_due) and not line.plan_id.mandate_id._collect_issue(collection_date)
+            if notice_issue:
+                # The debit stays only if the new notice covers the same collection date.
+                line.plan_id._send_prenotification(line, today)
+                if line._debit_issue(collection_date):
+                    issue = self.env._("%(reason)s A new notice was sent for %(date)s.", reason=issue,
+                                       date=format_date(self.env, line.notice_date))
+                else:
+                    issue = False
             if not issue and line.currency_id.compare_amounts(line.amount_due, line.gathered_amount):
                 changed.append(self.env._("%(where)s: %(gathered)s when gathered, %(amount)s now", where=line._where(),
                                           gathered=formatLang(self.env, line.gathered_amount,
@@ -127,12 +142,8 @@ class DunningDirectDebitBatch(models.Model):
         for line, issue in left_out:
             line.debit_batch_id = False
             plan = line.plan_id
-            if plan.state != "active" or line.currency_id.is_zero(line.amount_due):
-                continue
-            if plan.mandate_id._collect_issue(line._collection_date(self.collection_date)):
+            if plan.state == "active" and plan.mandate_id._collect_issue(line._collection_date(self.collection_date)):
                 plan._ask_new_mandate(issue)
-            else:
-                plan._send_prenotification(line, today)
         if changed:
             self.message_post(body=self.env._("Changed since gathered: %(changes)s.", changes="; ".join(changed)))
         if left_out:
@@ -270,9 +281,14 @@ class DunningDirectDebitBatch(models.Model):
             line.plan_id._reconcile_oldest_first(payment)
             line.write({"debit_state": "collected", "debit_payment_id": payment.id})
             line.plan_id.mandate_id.collected = True
-        if not self.installment_ids.filtered(lambda line: line.debit_state == "exported"):
-            self.state = "collected"
+        self._close_if_done()
         lines.plan_id._watch(fields.Date.context_today(self))
+
+    def _close_if_done(self):
+        """A file all of whose debits were settled or returned is done."""
+        for batch in self.filtered(lambda batch: batch.state == "exported"):
+            if not batch.installment_ids.filtered(lambda line: line.debit_state == "exported"):
+                batch.state = "collected"
 
     def action_import_report(self):
         return {"type": "ir.actions.act_window", "res_model": "dunning.direct.debit.report.import", "view_mode": "form",

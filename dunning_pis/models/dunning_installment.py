@@ -213,6 +213,7 @@ class DunningInstallment(models.Model):
             "source": source, "report_name": report,
         })
         self.write({"debit_state": "rejected", "debit_payment_id": False, "rejection_reason": reason})
+        self.debit_batch_id._close_if_done()
         mandate = self.plan_id.mandate_id
         if not self.search_count([("plan_id.mandate_id", "=", mandate.id), ("debit_state", "=", "collected")]):
             # EPC rulebook: until a first debit is actually collected, the next one is a first one again.

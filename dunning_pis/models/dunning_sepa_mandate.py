@@ -141,7 +141,9 @@ class DunningSepaMandate(models.Model):
         """Keep the mandate as signed, as a PDF on the mandate: the proof a creditor must produce on request."""
         report = self.env.ref("dunning_pis.action_report_sepa_mandate")
         for mandate in self:
-            content, _kind = report._render_qweb_pdf(report.report_name, res_ids=mandate.ids)
+            # A real PDF even while Odoo runs its tests (it then renders HTML unless told otherwise).
+            content, _kind = report.with_context(force_report_rendering=True)._render_qweb_pdf(
+                report.report_name, res_ids=mandate.ids)
             mandate.document_id = self.env["ir.attachment"].create({
                 "name": f"{mandate.name}.pdf", "raw": content, "mimetype": "application/pdf",
                 "res_model": mandate._name, "res_id": mandate.id,

@@ -13,3 +13,4 @@ from . import test_pay_by_bank
 from . import test_early_discount
 from . import test_installment_plan
 from . import test_installment_plan_dunning
+from . import test_installment_plan_debits
