@@ -24,6 +24,7 @@
         "report/report_customer_statement.xml",
         "report/report_collection_file.xml",
         "report/report_invoice_legal_mentions.xml",
+        "report/report_sepa_mandate.xml",
         "data/mail_template_statement.xml",
         "views/pay_by_bank_templates.xml",
         "data/payment_provider_data.xml",
@@ -41,6 +42,7 @@
         "views/res_config_settings_views.xml",
         "views/installment_plan_portal_templates.xml",
         "views/dunning_menus.xml",
+        "views/direct_debit_report_import_views.xml",
         "views/dunning_early_discount_report_views.xml",
     ],
     "assets": {

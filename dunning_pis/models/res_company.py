@@ -91,6 +91,11 @@ class ResCompany(models.Model):
         help="Identifies the company as a SEPA direct-debit creditor (France: given by the Banque de France, "
              "e.g. FR72ZZZ123456).",
     )
+    dunning_sepa_prenotification_days = fields.Integer(
+        string="Pre-notification days", default=14,
+        help="How many calendar days before a direct debit the customer is told its amount and date. The SEPA "
+             "rulebook asks 14 unless the creditor and the debtor agreed on another period (say so in your terms).",
+    )
     dunning_plan_break_days = fields.Integer(
         string="Grace days before a plan breaks", default=5,
         help="An installment still unpaid this many days after its date breaks its plan.",
@@ -135,6 +140,11 @@ class ResCompany(models.Model):
                     legal=formatLang(self.env, float(legal), digits=2),
                     floor=formatLang(self.env, float(floor), digits=2),
                 ))
+
+    @api.constrains("dunning_sepa_prenotification_days")
+    def _check_dunning_sepa_prenotification_days(self):
+        if any(company.dunning_sepa_prenotification_days < 1 for company in self):
+            raise ValidationError(self.env._("A direct debit is pre-notified at least one day before it."))
 
     @api.constrains("dunning_plan_break_days", "dunning_plan_break_rejections")
     def _check_dunning_plan_breaks(self):

@@ -28,6 +28,9 @@ class ResConfigSettings(models.TransientModel):
     dunning_sepa_creditor_identifier = fields.Char(
         related="company_id.dunning_sepa_creditor_identifier", readonly=False,
     )
+    dunning_sepa_prenotification_days = fields.Integer(
+        related="company_id.dunning_sepa_prenotification_days", readonly=False,
+    )
     dunning_plan_break_days = fields.Integer(related="company_id.dunning_plan_break_days", readonly=False)
     dunning_plan_break_rejections = fields.Integer(
         related="company_id.dunning_plan_break_rejections", readonly=False,

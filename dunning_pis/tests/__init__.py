@@ -18,3 +18,4 @@ from . import test_dunning_regimes
 from . import test_dunning_documents
 from . import test_dunning_rates
 from . import test_dunning_customers
+from . import test_installment_plan_debits

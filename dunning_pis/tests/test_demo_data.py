@@ -68,10 +68,12 @@ class TestDemoData(TransactionCase):
 
     def test_the_due_direct_debits_make_a_valid_file(self):
         batch = self.env["dunning.direct.debit.batch"].create({
-            "collection_date": fields.Date.today() + timedelta(days=60),
+            "collection_date": fields.Date.today() + timedelta(days=20),
         })
         batch.action_gather()
-        self.assertEqual(len(batch.installment_ids), 2, "the two direct debits of the honoured plan")
+        # The honoured plan's next direct debit (its schedule started 10 days ago), on the date its accepted
+        # schedule announced.
+        self.assertEqual(len(batch.installment_ids), 1, "the next direct debit of the honoured plan")
         batch.action_generate_file()
         self.assertEqual(batch.state, "exported")
         self.assertTrue(batch.file_id.raw.startswith(b"<?xml"))
