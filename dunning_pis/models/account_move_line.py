@@ -88,7 +88,7 @@ class AccountMoveLine(models.Model):
               JOIN account_invoice_transaction_rel rel ON rel.transaction_id = tx.id
              WHERE rel.invoice_id IN %(moves)s AND provider.code = 'pay_by_bank' AND tx.state IN %(states)s
              UNION ALL
-            SELECT covered.move_id, -installment.id, installment.amount, plan.currency_id
+            SELECT covered.move_id, -installment.id, installment.debit_amount, plan.currency_id
               FROM dunning_installment installment
               JOIN dunning_installment_plan plan ON plan.id = installment.plan_id
               JOIN dunning_installment_plan_invoice_rel covered ON covered.plan_id = plan.id

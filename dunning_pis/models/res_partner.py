@@ -129,8 +129,8 @@ class ResPartner(models.Model):
         """Why the customer's level is back to ``current`` from the one of the ``last`` reminder sent: the items of
         that reminder at its level that are no longer claimed on the customer's ``position``."""
         self.ensure_one()
-        if not last or not last.level_id or current and (current.sequence, current.delay_days) >= (
-                last.level_id.sequence, last.level_id.delay_days):
+        if not last or not last.level_id or (current and (current.sequence, current.delay_days) >= (
+                last.level_id.sequence, last.level_id.delay_days)):
             return False
         claimed = {item["id"] for item in (position.items if position else ()) if position.claimed(item) > 0}
         gone = last._due_lines().filtered(

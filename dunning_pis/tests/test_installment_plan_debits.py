@@ -175,6 +175,26 @@ class TestInstallmentPlanDebits(TestInstallmentPlan):
         batch.action_collected()
         self.assertEqual((debit.debit_state, debit.state), ("collected", "paid"))
 
+    def test_a_debit_on_its_way_is_counted_by_dunning_once_the_plan_is_gone(self):
+        plan = self.active_plan(600.0)
+        batch = self.debit_batch(self.soon)
+        batch.action_generate_file()
+        plan.action_cancel()
+        run = self.env["dunning.run"].create({"company_id": self.company.id})
+        run.action_run()
+        communication = run.communication_ids
+        on_its_way = communication.line_ids.filtered(lambda line: line.line_type == "transit")
+        self.assertEqual(on_its_way.amount_residual, -300.0, "the debit in the file is money on its way")
+        self.assertEqual(communication.amount_due, 300.0)
+
+    def test_control_without_a_file_dunning_claims_it_all(self):
+        plan = self.active_plan(600.0)
+        plan.action_cancel()
+        run = self.env["dunning.run"].create({"company_id": self.company.id})
+        run.action_run()
+        self.assertFalse(run.communication_ids.line_ids.filtered(lambda line: line.line_type == "transit"))
+        self.assertEqual(run.communication_ids.amount_due, 600.0)
+
     # 5. Returns the accountant can live with -----------------------------------------------------------
 
     def collected(self, plan):
