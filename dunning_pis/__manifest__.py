@@ -2,7 +2,7 @@
     "name": "Dunning and Pay by Bank",
     "summary": "Payment reminders, late fees, early-payment discounts, installment plans "
                "and PSD2 pay-by-bank that get customer invoices paid",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "dunning_pis contributors",
@@ -14,6 +14,7 @@
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_activity_data.xml",
         "data/dunning_interest_rate_data.xml",
         "data/mail_template_snippets.xml",
         "data/mail_template_data.xml",

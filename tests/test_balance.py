@@ -38,3 +38,20 @@ def test_control_no_credit_covers_nothing():
     allocation = allocate([Item("A", date(2026, 5, 1), Decimal(100))], [], ON)
     assert allocation.covered("A") == Decimal(0)
     assert allocation.parts == {}
+
+
+def test_a_credit_note_goes_to_the_invoice_it_reverses_first():
+    items = [Item("old", date(2026, 5, 1), Decimal(300), document="INV1"),
+             Item("cancelled", date(2026, 6, 1), Decimal(500), document="INV2")]
+    allocation = allocate(items, [Credit("RINV2", date(2026, 6, 10), Decimal(500), reverses="INV2")], ON)
+    assert allocation.covered("cancelled") == Decimal(500), "the credit note of INV2 cancels INV2, not the oldest"
+    assert allocation.covered("old") == Decimal(0)
+
+
+def test_debts_bearing_charges_before_charges_invoices_among_the_due_ones():
+    # 1342-10: among the debts due, those the debtor has most interest in paying: the ones bearing interest
+    items = [Item("charges", date(2026, 4, 1), Decimal(50), document="CHG", bears_charges=False),
+             Item("invoice", date(2026, 5, 1), Decimal(100), document="INV")]
+    allocation = allocate(items, [Credit("PAY", date(2026, 6, 1), Decimal(100))], ON)
+    assert allocation.covered("invoice") == Decimal(100)
+    assert allocation.covered("charges") == Decimal(0)

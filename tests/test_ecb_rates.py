@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from receivables.ecb_rates import SERIES_KEY, FeedError, new_changes, parse
+from receivables.ecb_rates import SERIES_KEY, FeedError, disagreements, new_changes, parse
 
 HEADER = (
     "KEY,FREQ,REF_AREA,CURRENCY,PROVIDER_FM,INSTRUMENT_FM,PROVIDER_FM_ID,DATA_TYPE_FM,TIME_PERIOD,OBS_VALUE,"
@@ -58,3 +58,11 @@ def test_only_the_changes_the_table_lacks():
 def test_a_broken_answer_is_refused_whole(text, reason):
     with pytest.raises(FeedError, match=reason):
         parse(text)
+
+
+def test_a_rate_the_table_has_with_another_value_is_a_disagreement_not_a_change():
+    known = [(date(2025, 6, 11), 2.25)]
+    observations = [(date(2025, 6, 11), Decimal("2.15"))]
+    assert new_changes(observations, known) == []
+    assert disagreements(observations, known) == [(date(2025, 6, 11), Decimal("2.25"), Decimal("2.15"))]
+    assert disagreements(observations, [(date(2025, 6, 11), 2.15)]) == [], "control: they agree"

@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from receivables.late_charges import (
     FixedRate,
+    FlooredRate,
     RateTable,
     Regime,
     UnknownRate,
@@ -89,9 +90,8 @@ def test_unknown_half_year_is_reported():
 
 def test_indemnity_is_for_business_customers_once_per_invoice():
     # D441-5: 40 € per late invoice, owed by a business; consumers owe none
-    assert recovery_indemnity(Regime.BUSINESS, already_claimed=False) == Decimal(40)
-    assert recovery_indemnity(Regime.CONSUMER, already_claimed=False) == Decimal(0)
-    assert recovery_indemnity(Regime.BUSINESS, already_claimed=True) == Decimal(0)
+    assert recovery_indemnity(Regime.BUSINESS) == Decimal(40)
+    assert recovery_indemnity(Regime.CONSUMER) == Decimal(0)
 
 
 def test_business_interest_runs_from_the_day_after_the_due_date_without_reminder():
@@ -148,3 +148,12 @@ def test_contractual_rate_floor_is_three_times_the_legal_rate():
     # L441-10: 3 x 2.62 % (1st half-year 2026) = 7.86 %; 3 x 2.76 % (2nd half-year 2025) = 8.28 %
     assert minimum_contractual_rate(LEGAL.annual_rate(date(2026, 3, 1))) == Decimal("7.86")
     assert minimum_contractual_rate(LEGAL.annual_rate(date(2025, 9, 1))) == Decimal("8.28")
+
+
+def test_a_contractual_rate_never_falls_below_the_floor_of_its_half_year():
+    # L441-10: 7.90 % agreed when 3 x 2.62 % = 7.86 % (2026 S1) is allowed; in 2025 S2 the floor was
+    # 3 x 2.76 % = 8.28 %, which applies then; a half-year whose legal rate is unknown keeps the agreed rate.
+    floored = FlooredRate(FixedRate(Decimal("7.90")), LEGAL)
+    assert floored.annual_rate(date(2026, 3, 1)) == Decimal("7.90")
+    assert floored.annual_rate(date(2025, 9, 1)) == Decimal("8.28")
+    assert floored.annual_rate(date(2026, 9, 1)) == Decimal("7.90")

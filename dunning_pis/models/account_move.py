@@ -221,9 +221,9 @@ class AccountMove(models.Model):
             values["no_discount"] = {}
         # L441-9 and L441-10 mentions are owed between businesses; a consumer owes neither rate nor indemnity.
         business = move.commercial_partner_id.with_company(company)._dunning_regime() is Regime.BUSINESS
-        rate = business and env["dunning.interest.rate"]._rate_table(company, Regime.BUSINESS).annual_rate(
-            move.invoice_date_due)
-        if rate is not None and rate is not False:
+        rate = env["dunning.interest.rate"]._rate_table(company, Regime.BUSINESS).annual_rate(
+            move.invoice_date_due) if business else None
+        if rate is not None:
             values["late_interest"] = {"rate": formatLang(env, float(rate), digits=2)}
         if business and company.dunning_indemnity_amount:
             values["indemnity"] = {

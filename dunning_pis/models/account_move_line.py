@@ -1,4 +1,5 @@
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
 from odoo import api, fields, models
@@ -9,7 +10,11 @@ from ..receivables.balance import Position
 from ..receivables.late_charges import Regime, UnknownRate, interest_period, late_interest, recovery_indemnity
 from .dunning_communication import ACTIVE_STATES
 
-PAY_BY_BANK_ON_ITS_WAY = ("pending", "authorized")
+# A payment by bank is money on its way once the payer approved it at their bank (ISO 20022 statuses from
+# ACTC on, short of the final ones) and for a few days at most: a credit transfer settles the next business
+# day, so one still unsettled a week later is not counted on any more.
+APPROVED_AT_THE_BANK = ("ACTC", "ACCP", "ACFC", "ACWC", "ACWP", "ACSP")
+ON_ITS_WAY_DAYS = 7
 
 
 class AccountMoveLine(models.Model):
@@ -20,14 +25,17 @@ class AccountMoveLine(models.Model):
     # The customer's account ------------------------------------------------------------------
 
     @api.model
-    def _dunning_positions(self, company, on_date, partner_ids=None):
-        """{customer id: Position} of ``company``'s customers with open receivable items on ``on_date``."""
+    def _dunning_positions(self, company, on_date, partner_ids=None, ledger_date=None):
+        """{customer id: Position} of ``company``'s customers with open receivable items, claimed as of
+        ``on_date``, as the ledger stands with the entries dated up to ``ledger_date`` (``on_date``)."""
+        if partner_ids is not None and not partner_ids:
+            return {}
         self.env.flush_all()
         self.env.cr.execute(SQL(
             """
             SELECT aml.id, aml.move_id, partner.commercial_partner_id, COALESCE(aml.date_maturity, aml.date),
                    aml.date, aml.amount_residual, aml.amount_residual_currency, aml.currency_id,
-                   aml.no_followup, move.move_type, move.dunning_charges_kind,
+                   aml.no_followup, move.move_type, move.dunning_charges_kind, move.reversed_entry_id,
                    move.dunning_disputed IS TRUE OR COALESCE(move.dunning_promise_date >= %(date)s, FALSE),
                    EXISTS (
                         SELECT 1
@@ -41,20 +49,21 @@ class AccountMoveLine(models.Model):
               JOIN res_partner partner ON partner.id = aml.partner_id
              WHERE aml.company_id = %(company)s AND aml.parent_state = 'posted'
                AND account.account_type = 'asset_receivable'
-               AND aml.reconciled IS NOT TRUE AND aml.amount_residual != 0 AND aml.date <= %(date)s
+               AND aml.reconciled IS NOT TRUE AND aml.amount_residual != 0 AND aml.date <= %(ledger_date)s
                %(partner_filter)s
             """,
-            date=on_date, company=company.id,
+            date=on_date, ledger_date=ledger_date or on_date, company=company.id,
             partner_filter=SQL("AND partner.commercial_partner_id IN %s", tuple(partner_ids))
             if partner_ids is not None else SQL(),
         ))
         positions = {}
         for (line_id, move_id, customer_id, due, line_date, balance, residual_currency, currency_id, no_followup,
-             move_type, charges_kind, paused, in_plan) in self.env.cr.fetchall():
+             move_type, charges_kind, reversed_move_id, paused, in_plan) in self.env.cr.fetchall():
             position = positions.setdefault(customer_id, Position(customer_id))
             residual = Decimal(str(balance))
             if residual < 0:
-                position.credits.append({"id": line_id, "move_id": move_id, "date": line_date, "residual": -residual})
+                position.credits.append({"id": line_id, "move_id": move_id, "date": line_date, "residual": -residual,
+                                         "reverses": reversed_move_id})
                 continue
             position.items.append({
                 "id": line_id, "move_id": move_id, "due_date": due, "residual": residual,
@@ -86,7 +95,8 @@ class AccountMoveLine(models.Model):
               FROM payment_transaction tx
               JOIN payment_provider provider ON provider.id = tx.provider_id
               JOIN account_invoice_transaction_rel rel ON rel.transaction_id = tx.id
-             WHERE rel.invoice_id IN %(moves)s AND provider.code = 'pay_by_bank' AND tx.state IN %(states)s
+             WHERE rel.invoice_id IN %(moves)s AND provider.code = 'pay_by_bank' AND tx.state = 'pending'
+               AND tx.pay_by_bank_status IN %(approved)s AND tx.last_state_change >= %(since)s
              UNION ALL
             SELECT covered.move_id, -installment.id, installment.debit_amount, plan.currency_id
               FROM dunning_installment installment
@@ -94,7 +104,8 @@ class AccountMoveLine(models.Model):
               JOIN dunning_installment_plan_invoice_rel covered ON covered.plan_id = plan.id
              WHERE covered.move_id IN %(moves)s AND installment.debit_state = 'exported'
             """,
-            moves=tuple(by_move), states=PAY_BY_BANK_ON_ITS_WAY,
+            moves=tuple(by_move), approved=APPROVED_AT_THE_BANK,
+            since=fields.Datetime.to_datetime(on_date) - timedelta(days=ON_ITS_WAY_DAYS),
         ))
         # One payment may cover several invoices: it is spread over all their items, oldest first.
         payments = defaultdict(lambda: [None, None, set()])
@@ -115,9 +126,10 @@ class AccountMoveLine(models.Model):
 
     # Charges -----------------------------------------------------------------------------------
 
-    def _dunning_history(self, exclude_lines):
-        """What earlier reminders claimed on these items, leaving out ``exclude_lines``: the last day of
-        interest claimed, the formal notice, the charges not invoiced yet, and per invoice the indemnity."""
+    def _dunning_history(self, on_date, exclude_lines):
+        """What the reminders sent by ``on_date`` claimed on these items, leaving out ``exclude_lines``: the last
+        day of interest claimed, the formal notice (the day it was sent), the charges not invoiced yet, and per
+        invoice the indemnity. A reminder that waits for validation, or was cancelled, claimed nothing."""
         history = {"claimed_until": {}, "notice": {}, "earlier_indemnity": defaultdict(Decimal),
                    "earlier_interest": defaultdict(Decimal), "indemnity": {}}
         if not self:
@@ -126,26 +138,30 @@ class AccountMoveLine(models.Model):
         self.env.cr.execute(SQL(
             """
             SELECT line.move_line_id, line.invoice_id, line.date, line.indemnity_amount, line.interest_amount,
-                   line.interest_date_to, line.charges_invoice_id IS NOT NULL, level.formal_notice
+                   line.interest_date_to, line.charges_invoice_id IS NOT NULL, level.formal_notice,
+                   COALESCE(communication.sent_date::date, line.date)
               FROM dunning_line line
               JOIN dunning_communication communication ON communication.id = line.communication_id
               JOIN dunning_level level ON level.id = communication.level_id
              WHERE (line.move_line_id IN %(items)s OR line.invoice_id IN %(moves)s)
-               AND line.line_type = 'due' AND line.state IN %(active)s AND line.id NOT IN %(exclude)s
+               AND line.line_type = 'due' AND line.state = 'sent' AND line.date <= %(date)s
+               AND line.id NOT IN %(exclude)s
             """,
-            items=tuple(self.ids), moves=tuple(self.move_id.ids), active=ACTIVE_STATES,
+            items=tuple(self.ids), moves=tuple(self.move_id.ids), date=on_date,
             exclude=tuple(exclude_lines.ids) or (0,),
         ))
-        for item_id, move_id, date, indemnity, interest, interest_to, invoiced, formal_notice in self.env.cr.fetchall():
+        item_ids = set(self.ids)
+        for (item_id, move_id, date, indemnity, interest, interest_to, invoiced, formal_notice,
+             sent_on) in self.env.cr.fetchall():
             if indemnity and (move_id not in history["indemnity"] or date < history["indemnity"][move_id]):
                 history["indemnity"][move_id] = date
-            if item_id not in self.ids:
+            if item_id not in item_ids:
                 continue
             claimed_until = history["claimed_until"]
             if interest_to and (item_id not in claimed_until or interest_to > claimed_until[item_id]):
                 claimed_until[item_id] = interest_to
-            if formal_notice and (item_id not in history["notice"] or date < history["notice"][item_id]):
-                history["notice"][item_id] = date
+            if formal_notice and (item_id not in history["notice"] or sent_on < history["notice"][item_id]):
+                history["notice"][item_id] = sent_on
             if not invoiced:
                 history["earlier_indemnity"][item_id] += Decimal(str(indemnity or 0))
                 history["earlier_interest"][item_id] += Decimal(str(interest or 0))
@@ -172,7 +188,7 @@ class AccountMoveLine(models.Model):
         ``charges`` says per customer id whether the reminder claims (indemnity, interest). Items of many
         customers are computed together, in a few queries. With ``problems`` (a dict), a customer whose figures
         cannot be computed is left out and the reason kept there by customer id, instead of raising."""
-        history = self._dunning_history(exclude_lines or self.env["dunning.line"])
+        history = self._dunning_history(on_date, exclude_lines or self.env["dunning.line"])
         payments = self._dunning_payments()
         found = {item["id"]: (position, item) for position in positions.values() for item in position.items}
         rate_tables, figures, indemnity_claimed = {}, {}, dict(history["indemnity"])
@@ -183,6 +199,7 @@ class AccountMoveLine(models.Model):
             claim_indemnity, claim_interest = charges.get(position.customer_id, (False, False))
             claimed = position.claimed(item)
             days_late = (on_date - item["due_date"]).days
+            proceedings = customer.dunning_proceedings_date if customer.dunning_proceedings else None
             values = {
                 "days_late": days_late, "amount_residual": float(item["residual_currency"]),
                 "indemnity_amount": 0.0, "indemnity_claimed_date": indemnity_claimed.get(line.move_id.id) or False,
@@ -190,18 +207,22 @@ class AccountMoveLine(models.Model):
                 "earlier_indemnity_amount": float(history["earlier_indemnity"].get(line.id, 0)),
                 "earlier_interest_amount": float(history["earlier_interest"].get(line.id, 0)),
             }
+            # L441-10 II: no indemnity when collective proceedings forbid paying the item at its due date, even
+            # one claimed before the judgment was known.
+            forbidden = proceedings is not None and item["due_date"] >= proceedings
+            if forbidden:
+                values["earlier_indemnity_amount"] = 0.0
             values["earlier_charges_amount"] = values["earlier_indemnity_amount"] + values["earlier_interest_amount"]
             late = days_late > 0 and claimed > 0 and item["bears_charges"]
-            if late and claim_indemnity and not indemnity_claimed.get(line.move_id.id):
-                owed = recovery_indemnity(regime, already_claimed=False, amount=company.dunning_indemnity_amount)
+            if late and claim_indemnity and not forbidden and not indemnity_claimed.get(line.move_id.id):
+                owed = recovery_indemnity(regime, company.dunning_indemnity_amount)
                 if owed:
                     values["indemnity_amount"] = company.currency_id._convert(float(owed), currency, company, on_date)
                     # once per invoice, even when several of its maturities are late
                     indemnity_claimed[line.move_id.id] = on_date
             period = late and claim_interest and interest_period(
                 regime, item["due_date"], on_date, claimed_until=history["claimed_until"].get(line.id),
-                notice_date=history["notice"].get(line.id),
-                proceedings_date=customer.dunning_proceedings_date if customer.dunning_proceedings else None,
+                notice_date=history["notice"].get(line.id), proceedings_date=proceedings,
             )
             if period:
                 if (company, regime) not in rate_tables:

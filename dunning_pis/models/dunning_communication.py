@@ -75,7 +75,7 @@ class DunningCommunication(models.Model):
         help="Indemnities and interest claimed by earlier reminders on the items listed and not invoiced yet, in "
              "company currency.",
     )
-    fee_amount = fields.Float(string="Fixed fee", readonly=True, digits=(16, 4))
+    fee_amount = fields.Float(string="Justified costs", readonly=True, digits=(16, 4))
     channel_email = fields.Boolean(string="Email", readonly=True)
     channel_letter = fields.Boolean(string="Letter", readonly=True)
     channel_phone = fields.Boolean(string="Phone call", readonly=True)
@@ -144,10 +144,10 @@ class DunningCommunication(models.Model):
             communication.charges_total = round_amount(charges + communication.fee_amount)
             communication.earlier_charges_total = round_amount(earlier)
 
-    @api.depends("level_id", "tone")
+    @api.depends("level_id", "tone", "regime")
     def _compute_subject(self):
         for communication in self:
-            template = communication.level_id._template_for(communication.tone)
+            template = communication._template()
             communication.subject = template and template._render_field(
                 "subject", communication.ids, compute_lang=True,
             )[communication.id]
@@ -245,34 +245,53 @@ class DunningCommunication(models.Model):
         (queued - by_email)._mark_sent()
 
     def _refresh_lines(self):
-        """Bring each communication up to date before it goes out, as the run would make it today: what was
-        paid, credited, reversed or paused since leaves it, new credits and money on its way join it, and
-        the figures are computed again for its date. Nothing left to claim cancels it."""
-        AccountMoveLine, Run = self.env["account.move.line"], self.env["dunning.run"]
-        for communication in self:
-            position = AccountMoveLine._dunning_positions(
-                communication.company_id, communication.date, [communication.partner_id.id],
-            ).get(communication.partner_id.id) or Position(communication.partner_id.id).allocate(communication.date)
-            proposal = Proposal.from_communication(communication, position)
-            gone = communication.line_ids.filtered(
-                lambda line, proposal=proposal: line.escalation and line.move_line_id.id not in proposal.escalations)
-            if gone:
-                communication.message_post(body=self.env._(
-                    "Left out, no longer to remind: %(items)s", items=", ".join(gone.mapped("label")),
-                ))
-            claimed = proposal.claimed()
-            if not proposal.escalations or claimed <= 0 or claimed < communication.level_id.min_overdue_amount:
-                if proposal.escalations:
+        """Bring the communications up to date before they go out, as the run would make them today: a customer
+        no longer to remind (do not dun, in collection, collective proceedings) is not; what was paid,
+        credited, reversed or paused since leaves them, new credits and money on their way join them, and the
+        figures are computed again for their own date. Nothing left to claim cancels one; figures that cannot
+        be computed put it in error. A batch of communications costs a few queries per company and date."""
+        today = fields.Date.context_today(self)
+        kept = defaultdict(list)
+        for company, communications in self.grouped("company_id").items():
+            partners = communications.partner_id.with_company(company)
+            positions = self.env["account.move.line"]._dunning_positions(company, today, partners.ids)
+            for communication in communications:
+                partner = communication.partner_id.with_company(company)
+                stop = partner._dunning_stop_reason(today)
+                if stop:
+                    communication.message_post(body=self.env._("Cancelled: %(reason)s", reason=stop))
+                    communication._set_state("cancelled")
+                    continue
+                position = positions.get(partner.id) or Position(partner.id).allocate(today)
+                proposal = Proposal.from_communication(communication, position)
+                gone = communication.line_ids.filtered(
+                    lambda line, kept=proposal.escalations: line.escalation and line.move_line_id.id not in kept)
+                if gone:
                     communication.message_post(body=self.env._(
-                        "Cancelled: the customer's credits and payments on their way leave nothing to claim.",
+                        "Left out, no longer to remind: %(items)s", items=", ".join(gone.mapped("label")),
                     ))
-                communication._set_state("cancelled")
-                continue
-            Run.with_company(communication.company_id)._compute_proposal_figures(
-                [proposal], communication.date, exclude_lines=communication.line_ids,
+                claimed = proposal.claimed()
+                if not proposal.escalations or claimed <= 0 or claimed < communication.level_id.min_overdue_amount:
+                    if proposal.escalations:
+                        communication.message_post(body=self.env._(
+                            "Cancelled: the customer's credits and payments on their way leave nothing to claim.",
+                        ))
+                    communication._set_state("cancelled")
+                    continue
+                kept[company, communication.date].append((communication, proposal))
+        for (company, date), pairs in kept.items():
+            communications = self.browse([communication.id for communication, _proposal in pairs])
+            problems = self.env["dunning.run"].with_company(company)._compute_proposal_figures(
+                [proposal for _communication, proposal in pairs], date, exclude_lines=communications.line_ids,
             )
-            communication.line_ids.unlink()
-            self.env["dunning.line"]._insert_for_communications(proposal.rows(communication))
+            failed = communications.filtered(lambda communication, problems=problems: communication.partner_id.id
+                                             in problems)
+            for communication in failed:
+                communication._mark_failed(problems[communication.partner_id.id])
+            ready = [(communication, proposal) for communication, proposal in pairs if communication not in failed]
+            (communications - failed).line_ids.unlink()
+            self.env["dunning.line"]._insert_for_communications(
+                [row for communication, proposal in ready for row in proposal.rows(communication)])
 
     def _queue_email(self):
         self.ensure_one()
@@ -336,9 +355,10 @@ class DunningCommunication(models.Model):
         )
 
     def _place_and_date(self):
-        """"Lyon, 30/06/2026": where and when the letter is written, in the reader's language."""
+        """"Lyon, 30/06/2026": where the letter is written, and when: the day it is sent, or printed before."""
         self.ensure_one()
-        return ", ".join(part for part in (self.company_id.city, format_date(self.env, self.date)) if part)
+        day = self.sent_date.date() if self.sent_date else fields.Date.context_today(self)
+        return ", ".join(part for part in (self.company_id.city, format_date(self.env, day)) if part)
 
     def _payee_bank(self):
         """The account the customer pays into: the company's first bank account."""
@@ -413,10 +433,13 @@ class DunningCommunication(models.Model):
             channels, link = communication.level_id._channel_labels(), communication._link()
             for invoice, lines in communication._due_lines().grouped("invoice_id").items():
                 levels = lines.level_id.sorted(lambda level: (level.sequence, level.delay_days))
-                invoice.message_post(body=self.env._(
-                    "Reminder “%(level)s” sent by %(channels)s (%(communication)s).",
-                    level=levels[-1:].name or communication.level_id.name, channels=channels, communication=link,
-                ))
+                if levels:
+                    body = self.env._("Reminder “%(level)s” sent by %(channels)s (%(communication)s).",
+                                      level=levels[-1].name, channels=channels, communication=link)
+                else:
+                    body = self.env._("Listed, at no level of its own, in the reminder sent by %(channels)s "
+                                      "(%(communication)s).", channels=channels, communication=link)
+                invoice.message_post(body=body)
             communication.partner_id.message_post(body=self.env._(
                 "Reminder “%(level)s” sent by %(channels)s (%(communication)s).",
                 level=communication.level_id.name, channels=channels, communication=link,

@@ -1,4 +1,5 @@
 import logging
+from decimal import Decimal
 
 import requests
 
@@ -7,7 +8,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import format_date, formatLang
 
 from ..receivables import ecb_rates
-from ..receivables.late_charges import FixedRate, RateTable, Regime, half_year_start
+from ..receivables.late_charges import LEGAL_MARGIN_POINTS, FixedRate, FlooredRate, RateTable, Regime, half_year_start
 
 _logger = logging.getLogger(__name__)
 
@@ -71,8 +72,12 @@ class DunningInterestRate(models.Model):
         if regime is Regime.CONSUMER:
             return self._reference_table("legal")
         if company.dunning_interest_mode == "fixed":
-            return FixedRate(company.dunning_fixed_interest_rate)
-        return self._reference_table("ecb", company.dunning_interest_margin)
+            return FlooredRate(FixedRate(company.dunning_fixed_interest_rate), self._reference_table("legal"))
+        table = self._reference_table("ecb", company.dunning_interest_margin)
+        if Decimal(str(company.dunning_interest_margin)) == LEGAL_MARGIN_POINTS:
+            return table
+        # Another margin than the law's 10 points is a contractual rate: it too has the floor of L441-10.
+        return FlooredRate(table, self._reference_table("legal"))
 
     @api.model
     def _rates_text(self, company, regime, date_from, date_to):
@@ -88,17 +93,26 @@ class DunningInterestRate(models.Model):
 
     @api.model
     def _rate_basis(self, company, regime, day, rate):
-        amount = formatLang(self.env, float(rate), digits=2)
+        env = self.env
+        amount, since = formatLang(env, float(rate), digits=2), format_date(env, day)
         if regime is Regime.CONSUMER:
-            return self.env._("%(rate)s %% a year, legal interest rate from %(date)s (Code civil 1231-6)",
-                              rate=amount, date=format_date(self.env, day))
+            return env._("%(rate)s %% a year, legal interest rate from %(date)s (Code civil 1231-6)",
+                         rate=amount, date=since)
+        legal = self._reference_table("legal").annual_rate(day)
         if company.dunning_interest_mode == "fixed":
-            return self.env._("%(rate)s %% a year, contractual rate (L441-10)", rate=amount)
+            agreed = Decimal(str(company.dunning_fixed_interest_rate))
+        else:
+            agreed = self._reference_table("ecb", company.dunning_interest_margin).annual_rate(day)
+        if legal is not None and rate > agreed:
+            return env._("%(rate)s %% a year from %(date)s: three times the legal interest rate of %(legal)s %%, "
+                         "the floor of L441-10", rate=amount, date=since, legal=formatLang(env, float(legal), digits=2))
+        if company.dunning_interest_mode == "fixed":
+            return env._("%(rate)s %% a year from %(date)s, contractual rate (L441-10)", rate=amount, date=since)
         reference = self._reference_table("ecb").reference_rate(day)
-        return self.env._(
+        return env._(
             "%(rate)s %% a year from %(date)s: ECB rate %(reference)s %% + %(margin)s points (L441-10)",
-            rate=amount, date=format_date(self.env, day), reference=formatLang(self.env, float(reference), digits=2),
-            margin=formatLang(self.env, company.dunning_interest_margin, digits=2),
+            rate=amount, date=since, reference=formatLang(env, float(reference), digits=2),
+            margin=formatLang(env, company.dunning_interest_margin, digits=2),
         )
 
     @api.model
@@ -122,7 +136,17 @@ class DunningInterestRate(models.Model):
             self._tell_managers(reason)
             return self.browse()
         known = self.sudo().search_read([("rate_type", "=", "ecb")], ["date_start", "reference_rate"])
-        changes = ecb_rates.new_changes(observations, [(rate["date_start"], rate["reference_rate"]) for rate in known])
+        known = [(rate["date_start"], rate["reference_rate"]) for rate in known]
+        disagreements = ecb_rates.disagreements(observations, known)
+        if disagreements:
+            env = self.with_context(lang=self.env.company.partner_id.lang or self.env.lang).env
+            reason = "; ".join(env._("%(day)s: %(ours)s %% in the table, %(theirs)s %% at the ECB",
+                                     day=format_date(env, day), ours=ours, theirs=theirs)
+                               for day, ours, theirs in disagreements)
+            _logger.warning("ECB rates not updated from %s: the table disagrees with the ECB (%s)", url, reason)
+            self._tell_managers(reason)
+            return self.browse()
+        changes = ecb_rates.new_changes(observations, known)
         added = self.sudo().create([{
             "rate_type": "ecb", "date_start": day, "reference_rate": float(rate),
             "note": self.env._("ECB Data Portal, series %s", ecb_rates.SERIES_KEY),

@@ -57,7 +57,12 @@ class DunningLevel(models.Model):
         string="Days to pay", default=8,
         help="The deadline the formal notice gives, in days from its receipt.",
     )
-    fee_amount = fields.Monetary(string="Fixed fee", help="Charged once per communication of this level.")
+    fee_amount = fields.Monetary(
+        string="Justified costs",
+        help="Recovery costs actually incurred beyond the 40 € indemnity, which a business debtor owes on "
+             "justification only (L441-10 II): keep the proof. Never charged to consumers, whose recovery costs stay "
+             "with the creditor (Code des procédures civiles d'exécution, L111-8).",
+    )
     charge_indemnity = fields.Boolean(
         string="Recovery indemnity",
         help="Charge the fixed indemnity for recovery costs (40 € in France, D441-5) on each late invoice of a "

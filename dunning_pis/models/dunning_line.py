@@ -170,16 +170,6 @@ class DunningLine(models.Model):
             portal_url = is_invoice and f"{invoice.get_base_url()}{invoice.get_portal_url()}"
             line.pay_url = is_invoice and (invoice.pay_by_bank_url or portal_url)
 
-    def _interest_rates_text(self):
-        """The annual rates the interest of this line was computed at, and their basis, for the reader."""
-        self.ensure_one()
-        if not self.interest_date_from:
-            return ""
-        regime = self.communication_id._regime()
-        return self.env["dunning.interest.rate"]._rates_text(
-            self.company_id, regime, self.interest_date_from, self.interest_date_to,
-        )
-
     def _invoice_charges(self, communications):
         """Bill the fees, indemnities and interest not billed yet on draft invoices, one per currency.
 
@@ -193,6 +183,12 @@ class DunningLine(models.Model):
             raise UserError(self.env._("Set the fees and interest accounts in the Dunning settings first."))
         if len(communications.partner_id) != 1:
             raise UserError(self.env._("Charges are invoiced one customer at a time."))
+        customer = communications.partner_id.with_company(company)
+        if customer.dunning_proceedings:
+            raise UserError(self.env._(
+                "%(customer)s is in collective proceedings: its claims, charges included, are declared to the "
+                "creditors' representative, not invoiced (L622-24).", customer=customer.display_name,
+            ))
         lines = self.filtered(
             lambda line: not line.charges_invoice_id and line.communication_id.state == "sent"
             and (line.indemnity_amount or line.interest_amount)
@@ -211,7 +207,7 @@ class DunningLine(models.Model):
                 "invoice_payment_term_id": False,
                 "invoice_line_ids": [
                     *currency_lines._charge_lines(),
-                    *(self._charge_line(self.env._("Dunning fee, %s", fee.name), fee.fee_amount,
+                    *(self._charge_line(self.env._("Justified recovery costs, %s", fee.name), fee.fee_amount,
                                         company.dunning_fee_account_id) for fee in currency_fees),
                 ],
             })

@@ -9,6 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..receivables.dunning_plan import OpenItem, plan
+from ..receivables.late_charges import Regime
 from .dunning_communication import ACTIVE_STATES
 from .dunning_proposal import Proposal
 
@@ -89,24 +90,22 @@ class DunningRun(models.Model):
 
     def _dunning_customers(self, customer_ids):
         """{customer id: policy id} of the customers this run may remind: not "do not dun", not in collection,
-        not in collective proceedings opened by the run date (L622-21), for this run's company."""
+        not in collective proceedings opened by the run date (L622-21), for this run's company; and with no
+        reminder of theirs still waiting to be validated or sent, which is brought up to date when it goes."""
         if not customer_ids:
             return {}
         company = self.company_id
-        self.env["res.partner"].flush_model()
-        self.env.cr.execute(SQL(
-            """
-            SELECT id, COALESCE((dunning_policy_id ->> %(key)s)::int, %(default_policy)s)
-              FROM res_partner
-             WHERE id = ANY(%(ids)s)
-               AND COALESCE((dunning_blocked ->> %(key)s)::boolean, FALSE) IS NOT TRUE
-               AND COALESCE((dunning_in_collection ->> %(key)s)::boolean, FALSE) IS NOT TRUE
-               AND (dunning_proceedings IS NULL OR dunning_proceedings_date > %(date)s)
-            """,
-            key=str(company.id), default_policy=company.dunning_default_policy_id.id or None,
-            ids=list(customer_ids), date=self.date,
-        ))
-        return dict(self.env.cr.fetchall())
+        Partner = self.env["res.partner"].with_company(company).with_context(active_test=False)
+        customers = Partner.search([
+            ("id", "in", list(customer_ids)), ("dunning_blocked", "=", False), ("dunning_in_collection", "=", False),
+            "|", ("dunning_proceedings", "=", False), ("dunning_proceedings_date", ">", self.date),
+        ])
+        waiting = set(self.env["dunning.communication"].search([
+            ("company_id", "=", company.id), ("partner_id", "in", customers.ids),
+            ("state", "in", ("to_validate", "queued", "sending")),
+        ]).partner_id.ids)
+        return {customer.id: (customer.dunning_policy_id or company.dunning_default_policy_id).id
+                for customer in customers if customer.id not in waiting}
 
     def _open_items(self, policies):
         """(positions, [OpenItem]): the open receivable items of the customers a level of ``policies`` may
@@ -162,8 +161,25 @@ class DunningRun(models.Model):
             )
             for reminder in reminders
         ]
-        problems = self._compute_proposal_figures(proposals, self.date)
+        problems = self._consumer_wording_problems(proposals)
+        problems.update(self._compute_proposal_figures(
+            [proposal for proposal in proposals if proposal.partner.id not in problems], self.date))
         return [proposal for proposal in proposals if proposal.partner.id not in problems], problems
+
+    def _consumer_wording_problems(self, proposals):
+        """{customer id: why not}: a consumer is never sent a business wording where it matters, a level that
+        charges, writes or calls without a template of its own for consumers."""
+        problems = {}
+        for proposal in proposals:
+            level = proposal.level
+            if (proposal.partner._dunning_regime() is Regime.CONSUMER and level._charges()
+                    and not level.template_consumer_id):
+                problems[proposal.partner.id] = self.env._(
+                    "Level “%(level)s” has no template for consumers: %(customer)s would get the business wording "
+                    "(Code de commerce, recovery costs). Set its consumer template.",
+                    level=level.name, customer=proposal.partner.display_name,
+                )
+        return problems
 
     @api.model
     def _compute_proposal_figures(self, proposals, on_date, exclude_lines=None):

@@ -162,6 +162,21 @@ class ResPartner(models.Model):
         individual = not (partner.is_company or partner.vat or partner.company_registry or partner.parent_id)
         return Regime.CONSUMER if individual else Regime.BUSINESS
 
+    def _dunning_stop_reason(self, on_date):
+        """Why the current company may not remind this customer on ``on_date``, or False."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        if partner._dunning_in_proceedings(on_date):
+            return self.env._(
+                "%(customer)s is in collective proceedings since %(date)s: no reminder (L622-21).",
+                customer=partner.display_name, date=format_date(self.env, partner.dunning_proceedings_date))
+        if partner.dunning_blocked:
+            return self.env._("%(customer)s is not to dun (%(reason)s).", customer=partner.display_name,
+                              reason=partner.dunning_block_reason or self.env._("no reason given"))
+        if partner.dunning_in_collection:
+            return self.env._("%(customer)s is in collection.", customer=partner.display_name)
+        return False
+
     def _dunning_in_proceedings(self, on_date):
         partner = self.commercial_partner_id
         return bool(partner.dunning_proceedings and partner.dunning_proceedings_date
@@ -180,6 +195,12 @@ class ResPartner(models.Model):
                     "The BODACC publication of %(customer)s cannot come before the opening judgment.",
                     customer=partner.display_name,
                 ))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        partners.filtered("dunning_proceedings")._dunning_schedule_claim_declaration()
+        return partners
 
     def write(self, vals):
         opening = {"dunning_proceedings", "dunning_proceedings_date", "dunning_bodacc_date"} & set(vals)
@@ -201,6 +222,7 @@ class ResPartner(models.Model):
             ["company_id", "partner_id"], ["amount_residual:sum"],
         )
         owed = {(company, partner.commercial_partner_id) for company, partner, amount in groups if amount > 0}
+        declaration = self.env.ref("dunning_pis.mail_activity_claim_declaration")
         for company, commercial_partner in owed:
             customer = commercial_partner.with_company(company)
             controller = customer.dunning_controller_id or company.dunning_default_controller_id or self.env.user
@@ -208,14 +230,15 @@ class ResPartner(models.Model):
             if customer.dunning_bodacc_date:
                 deadline = customer.dunning_bodacc_date + relativedelta(months=2)
                 summary = self.env._("Declare the claim of %(company)s before %(date)s", company=company.name,
-                                     date=fields.Date.to_string(deadline))
+                                     date=format_date(self.env, deadline))
                 note = self.env._(
                     "%(customer)s: %(proceedings)s opened on %(opening)s, published in the BODACC on %(bodacc)s. "
                     "Declare the claim of %(company)s to the creditors' representative within two months of the "
                     "publication (Code de commerce L622-24, R622-24). Dunning and interest stopped on the opening "
                     "date (L622-21, L622-28).",
-                    customer=customer.display_name, proceedings=kind, opening=customer.dunning_proceedings_date,
-                    bodacc=customer.dunning_bodacc_date, company=company.name,
+                    customer=customer.display_name, proceedings=kind,
+                    opening=format_date(self.env, customer.dunning_proceedings_date),
+                    bodacc=format_date(self.env, customer.dunning_bodacc_date), company=company.name,
                 )
             else:
                 deadline = fields.Date.context_today(self)
@@ -224,11 +247,18 @@ class ResPartner(models.Model):
                     "%(customer)s: %(proceedings)s opened on %(opening)s. The claim of %(company)s must be declared "
                     "within two months of the BODACC publication: record its date on the customer to get the "
                     "deadline.",
-                    customer=customer.display_name, proceedings=kind, opening=customer.dunning_proceedings_date,
-                    company=company.name,
+                    customer=customer.display_name, proceedings=kind,
+                    opening=format_date(self.env, customer.dunning_proceedings_date), company=company.name,
                 )
-            customer.activity_schedule("mail.mail_activity_data_todo", summary=summary, note=note,
-                                       user_id=controller.id, date_deadline=deadline)
+            # One open declaration task per customer and controller: a new date updates it.
+            existing = customer.activity_ids.filtered(
+                lambda activity, controller=controller: activity.activity_type_id == declaration
+                and activity.user_id == controller)
+            if existing:
+                existing.write({"summary": summary, "note": note, "date_deadline": deadline})
+            else:
+                customer.activity_schedule("dunning_pis.mail_activity_claim_declaration", summary=summary, note=note,
+                                           user_id=controller.id, date_deadline=deadline)
 
     def _dunning_recipient(self):
         self.ensure_one()

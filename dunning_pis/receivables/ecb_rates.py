@@ -52,14 +52,23 @@ def new_changes(observations, known):
     """The changes of rate in ``observations`` that the table ``known`` [(date in force, rate)] lacks.
 
     A daily series repeats the rate every business day: only a day whose rate differs from the one in
-    force the day before, as far as the table and the earlier observations tell, is a change.
+    force the day before, as far as the table and the earlier observations tell, is a change. A day the
+    table already has is never a new change, even with another rate: see ``disagreements``.
     """
     table = dict(known)
     changes = []
     for day, rate in observations:
+        if day in dict(known):
+            continue
         in_force = [(since, value) for since, value in table.items() if since <= day]
         current = max(in_force)[1] if in_force else None
         if current is None or Decimal(str(current)) != rate:
             table[day] = rate
             changes.append((day, rate))
     return changes
+
+
+def disagreements(observations, known):
+    """[(day, rate in the table, rate of the ECB)] where the table and the ECB differ on the same day."""
+    table = {day: Decimal(str(rate)) for day, rate in known}
+    return [(day, table[day], rate) for day, rate in observations if day in table and table[day] != rate]

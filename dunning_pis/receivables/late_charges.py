@@ -88,6 +88,22 @@ class FixedRate:
         return _decimal(self.rate)
 
 
+@dataclasses.dataclass(frozen=True)
+class FlooredRate:
+    """A contractual rate between businesses, never below three times the legal interest rate of the
+    half-year (L441-10): a clause below it cannot apply for that half-year. ``legal`` is the legal rate
+    table; a half-year whose legal rate is unknown keeps the contractual rate."""
+
+    rates: object
+    legal: RateTable
+
+    def annual_rate(self, day):
+        rate, legal = self.rates.annual_rate(day), self.legal.annual_rate(day)
+        if rate is None or legal is None:
+            return rate
+        return max(rate, minimum_contractual_rate(legal))
+
+
 class UnknownRate(ValueError):
     """No rate is known for a half-year the interest runs over."""
 
@@ -152,6 +168,6 @@ def interest_period(regime, due_date, until, claimed_until=None, notice_date=Non
     return (start, end) if start <= end else None
 
 
-def recovery_indemnity(regime, already_claimed, amount=RECOVERY_INDEMNITY):
-    """The fixed indemnity owed for one late invoice: by business debtors only (D441-5), once per invoice."""
-    return Decimal(0) if already_claimed or regime is not Regime.BUSINESS else _decimal(amount)
+def recovery_indemnity(regime, amount=RECOVERY_INDEMNITY):
+    """The fixed indemnity owed for one late invoice, once per invoice: by business debtors only (D441-5)."""
+    return _decimal(amount) if regime is Regime.BUSINESS else Decimal(0)

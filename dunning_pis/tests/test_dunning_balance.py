@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import TODAY, DunningCommon
 
@@ -74,26 +74,65 @@ class TestDunningBalance(DunningCommon):
         self.credit_note(self.business, 600.0, self.days(-20))
         self.assertFalse(self.run_dunning().communication_ids, "400 claimed is below the 500 minimum")
 
-    def test_a_payment_approved_at_the_bank_stops_further_reminders_on_what_it_covers(self):
-        invoice = self.invoice(self.business, 1000.0, self.days(-31))
+    def payment_by_bank(self, invoice, status, days_ago=0):
+        """A payment by bank of ``invoice`` that the payer's bank reports at ISO 20022 ``status``."""
         provider = self.env.ref("dunning_pis.payment_provider_pay_by_bank").sudo().copy({"company_id": self.company.id})
         transaction = self.env["payment.transaction"].sudo().create({
             "provider_id": provider.id, "payment_method_id": provider.payment_method_ids[:1].id,
-            "reference": "PBB-TEST-1", "amount": 1000.0, "currency_id": self.company.currency_id.id,
-            "partner_id": self.business.id, "invoice_ids": [Command.set(invoice.ids)],
+            "reference": f"PBB-{status}-{days_ago}", "amount": invoice.amount_residual,
+            "currency_id": invoice.currency_id.id, "partner_id": self.business.id,
+            "invoice_ids": [Command.set(invoice.ids)],
         })
-        transaction._set_pending()
-        self.assertFalse(self.run_dunning().communication_ids, "the money is on its way")
+        with freeze_time(self.days(-days_ago)):
+            transaction._set_pending()
+        transaction.pay_by_bank_status = status
+        return transaction
+
+    def test_a_payment_approved_at_the_bank_stops_further_reminders_on_what_it_covers(self):
+        invoice = self.invoice(self.business, 1000.0, self.days(-31))
+        self.payment_by_bank(invoice, "ACSP")
+        self.assertFalse(self.run_dunning().communication_ids, "accepted, settlement in process: on its way")
 
     def test_control_a_payment_the_payer_never_approved_does_not(self):
         invoice = self.invoice(self.business, 1000.0, self.days(-31))
-        provider = self.env.ref("dunning_pis.payment_provider_pay_by_bank").sudo().copy({"company_id": self.company.id})
-        self.env["payment.transaction"].sudo().create({
-            "provider_id": provider.id, "payment_method_id": provider.payment_method_ids[:1].id,
-            "reference": "PBB-TEST-2", "amount": 1000.0, "currency_id": self.company.currency_id.id,
-            "partner_id": self.business.id, "invoice_ids": [Command.set(invoice.ids)],
-        })
+        self.payment_by_bank(invoice, "RCVD")
+        self.assertEqual(self.run_dunning().communication_ids.amount_due, 1000.0,
+                         "received by the bank, not approved by the payer: not money on its way")
+
+    def test_control_an_approval_a_week_old_and_still_unsettled_no_longer_counts(self):
+        invoice = self.invoice(self.business, 1000.0, self.days(-31))
+        self.payment_by_bank(invoice, "ACSP", days_ago=8)
         self.assertEqual(self.run_dunning().communication_ids.amount_due, 1000.0)
+
+    def test_a_payment_received_after_the_run_cancels_the_reminder_before_it_goes(self):
+        self.skip_level[30].needs_validation = False
+        self.invoice(self.business, 1000.0, self.days(-31))
+        communication = self.run_dunning().communication_ids
+        self.assertEqual(communication.state, "queued")
+        with freeze_time(self.days(1)):
+            self.unmatched_payment(self.business, 1000.0, self.days(1))
+            self.send(communication)
+        self.assertEqual(communication.state, "cancelled")
+        self.assertFalse(self.smtp.messages)
+        self.assertIn("no longer to remind", communication.message_ids[0].body)
+
+    def test_a_credit_note_reduces_the_invoice_it_reverses(self):
+        old = self.invoice(self.business, 300.0, self.days(-45))
+        cancelled = self.invoice(self.business, 500.0, self.days(-31))
+        refund = self._create_invoice(
+            move_type="out_refund", partner_id=self.business, invoice_date=self.days(-20),
+            reversed_entry_id=cancelled.id, invoice_payment_term_id=False, post=True,
+            invoice_line_ids=[Command.create({"name": "Cancelled", "quantity": 1, "price_unit": 500.0, "tax_ids": []})],
+        )
+        self.assertEqual(refund.reversed_entry_id, cancelled)
+        # Odoo matches a credit note with the invoice it reverses when posted; once unmatched, it is an open credit
+        # that still belongs to that invoice.
+        (cancelled | refund).line_ids.remove_move_reconcile()
+        self.assertEqual((cancelled.amount_residual, refund.amount_residual), (500.0, 500.0), "matched with nothing")
+        lines = {line.invoice_id: line for line in self.run_dunning().communication_ids.line_ids}
+        self.assertEqual(lines[old].indemnity_amount, 40.0, "the old invoice is still owed")
+        self.assertEqual(lines[cancelled].indemnity_amount, 0.0, "the credit note cancels the invoice it reverses")
+        self.assertFalse(lines[cancelled].escalation)
 
     def test_each_maturity_of_a_split_term_is_late_on_its_own_date(self):
         term = self.env["account.payment.term"].create({
@@ -114,6 +153,23 @@ class TestDunningBalance(DunningCommon):
         self.assertEqual(line.level_id, self.skip_level[30])
         # 300 x 12.15 % x 31 / 365 = 3.0958 -> 3.10, and the 40 € once for the invoice (D441-5)
         self.assertEqual((line.interest_amount, line.indemnity_amount), (3.10, 40.0))
+
+    def test_two_late_maturities_of_one_invoice_owe_one_indemnity(self):
+        term = self.env["account.payment.term"].create({
+            "name": "Half now, half at 10 days",
+            "line_ids": [Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 0}),
+                         Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 10})],
+        })
+        self._create_invoice(
+            partner_id=self.business, invoice_date=self.days(-45), invoice_payment_term_id=term, post=True,
+            invoice_line_ids=[Command.create({"name": "Works", "quantity": 1, "price_unit": 1000.0, "tax_ids": []})],
+        )
+        lines = self.run_dunning().communication_ids.line_ids.sorted("due_date")
+        self.assertEqual(lines.mapped("due_date"), [self.days(-45), self.days(-35)])
+        self.assertEqual(lines.mapped("indemnity_amount"), [40.0, 0.0], "D441-5: 40 € per invoice, not per maturity")
+        self.assertEqual(lines[1].indemnity_claimed_date, TODAY)
+        # 500 x 12.15 % x 45 / 365 = 7.490 -> 7.49 and 500 x 12.15 % x 35 / 365 = 5.825 -> 5.83
+        self.assertEqual(lines.mapped("interest_amount"), [7.49, 5.83])
 
     def test_odoo_no_follow_up_flag_excludes_the_invoice(self):
         invoice = self.invoice(self.business, 1000.0, self.days(-31))
@@ -154,6 +210,22 @@ class TestDunningBalance(DunningCommon):
         self.assertIn("Reminder “Second reminder” sent", old.message_ids[0].body)
         self.assertIn("Reminder “1 day overdue” sent", new.message_ids[0].body)
         self.assertEqual(new.dunning_level_id, self.level[1], "the Dunning tab shows the same level")
+
+    def test_an_invoice_listed_at_no_level_is_told_so(self):
+        self.business.with_company(self.company).dunning_policy_id = self.policy
+        covered = self.invoice(self.business, 100.0, self.days(-3))
+        self.credit_note(self.business, 100.0, self.days(-2))
+        late = self.invoice(self.business, 200.0, self.days(-1))
+        communication = self.run_dunning().communication_ids
+        self.send(communication)
+        self.assertIn("Listed, at no level of its own", covered.message_ids[0].body)
+        self.assertIn("Reminder “1 day overdue” sent", late.message_ids[0].body)
+        self.assertFalse(covered.dunning_level_id)
+
+    def test_a_new_customer_form_opens(self):
+        with Form(self.env["res.partner"]) as partner:
+            partner.name = "New customer"
+            self.assertEqual(partner.dunning_overdue_amount, 0.0)
 
     def test_a_level_that_goes_back_says_why(self):
         self.business.with_company(self.company).dunning_policy_id = self.policy

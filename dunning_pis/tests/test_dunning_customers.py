@@ -3,7 +3,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import TODAY, DunningCommon
@@ -83,7 +83,7 @@ class TestDunningCustomers(DunningCommon):
         self.invoice(self.consumer, 1000.0, date(2026, 5, 1))
         self.invoice(self.business, 1000.0, date(2026, 5, 1))
         with freeze_time(date(2026, 5, 31)):
-            self.run_dunning(date(2026, 5, 31))
+            self.send(self.run_dunning(date(2026, 5, 31)).communication_ids)
         # The legal interest rate of the second half-year 2026 is not in the table: the consumer's interest
         # from the notice cannot be computed on 15 July.
         self.env["dunning.interest.rate"].search([("rate_type", "=", "legal"),
@@ -94,3 +94,51 @@ class TestDunningCustomers(DunningCommon):
         self.assertIn("No legal interest rate is known for the half-year starting on 07/01/2026", run.problem_note)
         self.assertIn(consumer.name, run.problem_note)
         self.assertIn("left out of this run", run.message_ids[0].body)
+
+    def test_a_reminder_waiting_when_the_proceedings_open_is_not_sent(self):
+        self.invoice(self.business, 1000.0, self.days(-31))
+        communication = self.run_dunning().communication_ids
+        self.business.write({"dunning_proceedings": "receivership", "dunning_proceedings_date": TODAY})
+        self.send(communication)
+        self.assertEqual(communication.state, "cancelled")
+        self.assertFalse([message for message in self.smtp.messages if self.business.email in message["to"]],
+                         "L622-21: nothing goes out to the customer")
+        self.assertIn("collective proceedings since 06/30/2026", communication.message_ids[0].body)
+
+    def test_one_declaration_task_updated_as_the_dates_come(self):
+        self.invoice(self.business, 1000.0, self.days(-31))
+        self.business.write({"dunning_proceedings": "safeguard", "dunning_proceedings_date": date(2026, 6, 10)})
+        self.business.write({"dunning_bodacc_date": date(2026, 6, 20)})
+        tasks = self.business.activity_ids.filtered(
+            lambda activity: activity.activity_type_id == self.env.ref("dunning_pis.mail_activity_claim_declaration"))
+        self.assertEqual(len(tasks), 1)
+        self.assertEqual(tasks.date_deadline, date(2026, 8, 20))
+        self.assertIn("before 08/20/2026", tasks.summary)
+
+    def test_no_indemnity_on_what_falls_due_after_the_opening_judgment_and_no_charges_invoice(self):
+        # L441-10 II: no indemnity when the proceedings forbid paying the claim at its due date
+        self.company.write({
+            "dunning_invoice_charges": True,
+            "dunning_fee_account_id": self.company_data["default_account_revenue"].id,
+            "dunning_interest_account_id": self.company_data["default_account_revenue"].id,
+        })
+        before = self.invoice(self.business, 1000.0, self.days(-31))
+        after = self.invoice(self.business, 500.0, self.days(-5))
+        communication = self.run_dunning().communication_ids
+        self.send(communication)
+        self.assertEqual(after.dunning_line_ids.indemnity_amount, 40.0, "claimed before the judgment was known")
+        self.business.write({"dunning_proceedings": "liquidation", "dunning_proceedings_date": self.days(-10)})
+        rows = {row["invoice"]: row for row in self.business._dunning_statement()}
+        self.assertEqual(rows[after]["indemnity_total"], 0.0, "falls due after the judgment: no longer owed")
+        self.assertEqual(rows[before]["indemnity_total"], 40.0, "control: due before the judgment, declared")
+        with self.assertRefused(UserError, "declared to the creditors' representative"):
+            communication.action_invoice_charges()
+
+    def test_a_consumer_is_never_sent_the_business_wording(self):
+        custom = self.skipping.copy({"name": "Without consumer templates"})
+        custom.level_ids.template_consumer_id = False
+        self.consumer.with_company(self.company).dunning_policy_id = custom
+        self.invoice(self.consumer, 1000.0, self.days(-31))
+        run = self.run_dunning()
+        self.assertFalse(run.communication_ids)
+        self.assertIn("has no template for consumers", run.problem_note)

@@ -108,3 +108,13 @@ class TestDunningRates(DunningCommon):
     def test_the_legal_rate_belongs_to_its_half_year(self):
         with self.assertRefused(ValidationError, "1 January or 1 July"):
             self.Rate.create({"rate_type": "legal", "date_start": date(2026, 9, 1), "reference_rate": 2.5})
+
+    def test_a_table_that_disagrees_with_the_ecb_is_not_overwritten_and_the_managers_are_told(self):
+        row = self.Rate.search([("rate_type", "=", "ecb"), ("date_start", "=", date(2025, 6, 11))])
+        row.reference_rate = 2.25
+        self.portal.status, self.portal.body = 200, "\n".join([HEADER, ecb_row("2025-06-11", "2.15")]) + "\n"
+        with self.assertLogs("odoo.addons.dunning_pis.models.dunning_interest_rate", "WARNING") as logs:
+            self.assertFalse(self.Rate._cron_update_ecb_rates())
+        self.assertIn("disagrees with the ECB", logs.output[0])
+        self.assertEqual(row.reference_rate, 2.25, "a manager's row is theirs to mend")
+        self.assertTrue(row.activity_ids.filtered(lambda activity: "2.15 % at the ECB" in str(activity.note)))

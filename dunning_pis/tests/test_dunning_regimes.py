@@ -36,16 +36,19 @@ class TestDunningRegimes(DunningCommon):
             "dunning_interest_account_id": cls.company_data["default_account_revenue"].id,
         })
 
-    def notices(self):
+    def notices(self, send=True):
+        """The formal notices of 31 May, sent that day unless ``send`` is False (then waiting for validation)."""
         self.business_invoice = self.invoice(self.business, 1000.0, DUE)
         self.consumer_invoice = self.invoice(self.consumer, 1000.0, DUE)
         with freeze_time(NOTICE):
             run = self.run_dunning(NOTICE)
+            if send:
+                self.send(run.communication_ids)
         return (run.communication_ids.filtered(lambda c: c.partner_id == self.business),
                 run.communication_ids.filtered(lambda c: c.partner_id == self.consumer))
 
     def test_the_formal_notice_of_each(self):
-        business, consumer = self.notices()
+        business, consumer = self.notices(send=False)
         self.assertEqual((business.level_id, consumer.level_id), (self.skip_level[30], self.skip_level[30]))
         self.assertEqual((business.regime, consumer.regime), ("business", "consumer"))
         # business: 2 to 31 May, 30 days: 1000 x 12.15 % x 30 / 365 = 9.986 -> 9.99; and 40 €
@@ -58,7 +61,7 @@ class TestDunningRegimes(DunningCommon):
         self.assertEqual((consumer.fee_amount, consumer.charges_total), (0.0, 0.0))
 
     def test_the_wording_of_each(self):
-        business, consumer = self.notices()
+        business, consumer = self.notices(send=False)
         business_body = str(business._template()._render_field("body_html", business.ids)[business.id])
         consumer_body = str(consumer._template()._render_field("body_html", consumer.ids)[consumer.id])
         self.assertIn("L441-10", business_body)
@@ -66,8 +69,20 @@ class TestDunningRegimes(DunningCommon):
         self.assertNotIn("Commercial Code", consumer_body)
         self.assertNotIn("indemnity", consumer_body)
         self.assertIn("articles 1231-6 and 1344-1 of the French Civil Code", consumer_body)
+        self.assertIn("within 8 days of receiving this letter", consumer_body, "the level's days to pay")
+        self.assertEqual(consumer.subject, "company_1_data: formal notice to pay", "the consumer template's subject")
+        self.assertEqual(business.subject, "company_1_data: formal notice to pay within 8 days")
         collection = self.env.ref("dunning_pis.email_template_after_45_consumer")
         self.assertNotIn("expense", str(collection.body_html), "no costs threatened to a consumer")
+        for xmlid in ("email_template_after_30_firm", "email_template_after_45_firm"):
+            self.assertNotIn("at your expense", str(self.env.ref(f"dunning_pis.{xmlid}").body_html),
+                             "recovery costs without an enforceable title stay with the creditor (CPCE L111-8)")
+
+    def test_a_notice_not_sent_claims_nothing_and_holds_the_next_reminder(self):
+        self.notices(send=False)
+        with freeze_time(COLLECTION):
+            run = self.run_dunning(COLLECTION)
+        self.assertFalse(run.communication_ids, "each customer's notice still waits: no second reminder over it")
 
     def test_after_the_notice_each_claims_only_the_new_days(self):
         business, consumer = self.notices()
