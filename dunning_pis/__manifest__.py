@@ -2,7 +2,7 @@
     "name": "Dunning and Pay by Bank",
     "summary": "Payment reminders, late fees, early-payment discounts, installment plans "
                "and PSD2 pay-by-bank that get customer invoices paid",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "dunning_pis contributors",
@@ -12,9 +12,12 @@
     "data": [
         "security/dunning_security.xml",
         "security/ir.model.access.csv",
+        "security/dunning_cockpit_security.xml",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_activity_data.xml",
+        "data/dunning_self_service_data.xml",
+        "data/dunning_cockpit_data.xml",
         "data/dunning_interest_rate_data.xml",
         "data/mail_template_snippets.xml",
         "data/mail_template_data.xml",
@@ -45,8 +48,15 @@
         "views/dunning_menus.xml",
         "views/direct_debit_report_import_views.xml",
         "views/dunning_early_discount_report_views.xml",
+        "views/dunning_cockpit_views.xml",
+        "views/dunning_cockpit_form_views.xml",
+        "views/dunning_dashboard_views.xml",
+        "views/dunning_self_service_templates.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "dunning_pis/static/src/scss/dunning_dashboard.scss",
+        ],
         "web.assets_tests": [
             "dunning_pis/static/tests/tours/**/*",
         ],

@@ -20,3 +20,10 @@ from . import dunning_installment
 from . import dunning_direct_debit_batch
 from . import payment_provider
 from . import payment_transaction
+from . import dunning_aged_balance
+from . import dunning_payment_behaviour
+from . import dunning_cash_forecast
+from . import dunning_collection_report
+from . import dunning_dispute_report
+from . import dunning_dashboard
+from . import dunning_run_cockpit

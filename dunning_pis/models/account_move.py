@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, formatLang
@@ -9,6 +11,15 @@ from ..receivables import legal_mentions
 from ..receivables.early_discount import discount_effect
 from ..receivables.late_charges import Regime
 from .dunning_communication import OPEN_PAYMENT_STATES
+
+DISPUTE_REASONS = [
+    ("invoice_error", "Invoice error"),
+    ("goods_service", "Goods or service issue"),
+    ("not_received", "Not received"),
+    ("financial_difficulty", "Financial difficulty"),
+    ("forgotten", "Forgotten"),
+    ("other", "Other"),
+]
 
 
 class AccountMove(models.Model):
@@ -22,7 +33,8 @@ class AccountMove(models.Model):
     dunning_last_date = fields.Date(string="Last reminder", compute="_compute_dunning_state", store=True)
     dunning_next_date = fields.Date(string="Next reminder", compute="_compute_dunning_next_date")
     dunning_disputed = fields.Boolean(string="Disputed", copy=False, tracking=True)
-    dunning_dispute_reason = fields.Char(string="Dispute reason", copy=False, tracking=True)
+    dunning_dispute_reason = fields.Selection(DISPUTE_REASONS, string="Dispute reason", copy=False, tracking=True)
+    dunning_dispute_note = fields.Text(string="Dispute details", copy=False)
     dunning_dispute_date = fields.Date(string="Disputed on", copy=False)
     dunning_promise_date = fields.Date(
         string="Promised payment date", copy=False, tracking=True,
@@ -316,7 +328,142 @@ class AccountMove(models.Model):
         return self.env["dunning.pause.wizard"]._open(self, "promise")
 
     def action_dunning_clear_dispute(self):
-        self.write({"dunning_disputed": False, "dunning_dispute_reason": False, "dunning_dispute_date": False})
+        self.write({"dunning_disputed": False, "dunning_dispute_reason": False, "dunning_dispute_note": False,
+                    "dunning_dispute_date": False})
 
     def action_dunning_cancel_promise(self):
         self.write({"dunning_promise_date": False, "dunning_promise_amount": 0.0})
+
+    # Promises to pay and disputes: from the backend, or from the customer on the link of a reminder. Both
+    # pause dunning the same way; the customer's also give the credit controller an activity. ------------
+
+    dunning_promise_residual = fields.Monetary(
+        string="Left to pay when promised", copy=False, readonly=True,
+        help="The promise is kept once no more than this, less the promised amount, is left to pay.",
+    )
+    dunning_promise_broken = fields.Boolean(
+        string="Promise broken", compute="_compute_dunning_promise_broken", search="_search_dunning_promise_broken",
+        help="The promised date has passed and the promised amount has not come in.",
+    )
+    dunning_self_service_url = fields.Char(
+        string="Customer's answer link", compute="_compute_dunning_self_service_url",
+        help="The page where the customer says when they will pay this invoice, or why they dispute it.",
+    )
+
+    def _dunning_promise_short(self):
+        """Whether less than the promised amount came in since the promise."""
+        self.ensure_one()
+        target = self.dunning_promise_residual - self.dunning_promise_amount
+        return self.currency_id.compare_amounts(self.amount_residual, max(target, 0.0)) > 0
+
+    @api.depends("dunning_promise_date", "dunning_promise_amount", "dunning_promise_residual", "amount_residual",
+                 "payment_state")
+    @api.depends_context("company")
+    def _compute_dunning_promise_broken(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            move.dunning_promise_broken = bool(
+                move.dunning_promise_date and move.dunning_promise_date < today
+                and move.payment_state in OPEN_PAYMENT_STATES and move._dunning_promise_short()
+            )
+
+    def _search_dunning_promise_broken(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        self.env["account.move"].flush_model(["dunning_promise_date", "dunning_promise_amount",
+                                              "dunning_promise_residual", "amount_residual", "payment_state"])
+        broken = SQL(
+            """
+            SELECT move.id FROM account_move move JOIN res_currency currency ON currency.id = move.currency_id
+             WHERE move.dunning_promise_date < %(today)s AND move.payment_state IN %(open)s
+               AND ROUND(move.amount_residual - GREATEST(COALESCE(move.dunning_promise_residual, 0)
+                         - COALESCE(move.dunning_promise_amount, 0), 0), currency.decimal_places::int) > 0
+            """, today=fields.Date.context_today(self), open=OPEN_PAYMENT_STATES,
+        )
+        return [("id", "in" if (operator == "=") == value else "not in", broken)]
+
+    def _compute_dunning_self_service_url(self):
+        for move in self:
+            move.dunning_self_service_url = bool(
+                move._origin.id and move.move_type == "out_invoice" and move.state == "posted"
+            ) and f"{move.get_base_url()}/my/invoices/{move._origin.id}/dunning?access_token=" \
+                  f"{move.sudo()._portal_ensure_token()}"
+
+    # Recording them ---------------------------------------------------------------------------
+
+    def _dunning_check_pausable(self):
+        if self.filtered(lambda move: move.move_type != "out_invoice" or move.state != "posted"):
+            raise UserError(self.env._("Only posted customer invoices can have their dunning paused."))
+
+    def _dunning_record_promise(self, date, amount=None, note=False, from_customer=False):
+        """A promise to pay ``amount`` (what is left to pay) by ``date``: dunning waits until then."""
+        self._dunning_check_pausable()
+        today = fields.Date.context_today(self)
+        if not date or date < today:
+            raise UserError(self.env._("A promise to pay is for today or a later date."))
+        if from_customer:
+            latest = max(self.company_id.mapped("dunning_promise_max_days") or [0])
+            if (date - today).days > latest:
+                raise UserError(self.env._(
+                    "A payment date can be promised up to %(days)s days ahead here. For a later date, please "
+                    "contact us.", days=latest,
+                ))
+        for move in self:
+            promised = move.amount_residual if amount is None else amount
+            if move.currency_id.compare_amounts(promised, 0.0) <= 0:
+                raise UserError(self.env._("The promised amount must be positive."))
+            move.write({"dunning_promise_date": date, "dunning_promise_amount": promised,
+                        "dunning_promise_residual": move.amount_residual})
+        if from_customer:
+            for move in self:
+                move._dunning_tell_controller("promise", note)
+
+    def _dunning_record_dispute(self, reason, note=False, date=None, from_customer=False):
+        """The customer disputes these invoices for ``reason``: dunning stops until the dispute is cleared."""
+        self._dunning_check_pausable()
+        if reason not in dict(self._fields["dunning_dispute_reason"].selection):
+            raise UserError(self.env._("Say why the invoice is disputed."))
+        if reason == "other" and not (note or "").strip():
+            raise UserError(self.env._("Say in a few words what is wrong with the invoice."))
+        self.write({
+            "dunning_disputed": True, "dunning_dispute_reason": reason, "dunning_dispute_note": note or False,
+            "dunning_dispute_date": date or fields.Date.context_today(self),
+        })
+        if from_customer:
+            for move in self:
+                move._dunning_tell_controller("dispute", note)
+
+    def _dunning_controller(self):
+        """Who follows this invoice up: the customer's credit controller, the company's, the salesperson."""
+        self.ensure_one()
+        customer = self.commercial_partner_id.with_company(self.company_id)
+        return (customer.dunning_controller_id or self.company_id.dunning_default_controller_id
+                or self.invoice_user_id or self.create_uid)
+
+    def _dunning_tell_controller(self, kind, note):
+        """The customer's answer on the invoice's chatter, in the company's language, and an activity for its
+        credit controller: check the promise came in on its date, or settle the dispute."""
+        self.ensure_one()
+        move = self.sudo().with_context(lang=self.company_id.partner_id.lang or self.env.lang)
+        env, controller = move.env, move._dunning_controller()
+        if kind == "promise":
+            amount = formatLang(env, move.dunning_promise_amount, currency_obj=move.currency_id)
+            day = format_date(env, move.dunning_promise_date)
+            summary = env._("%(customer)s promises to pay %(amount)s on %(date)s",
+                            customer=move.commercial_partner_id.display_name, amount=amount, date=day)
+            activity_type, deadline = "dunning_pis.mail_activity_dunning_customer_promise", move.dunning_promise_date
+        else:
+            reason = dict(move._fields["dunning_dispute_reason"]._description_selection(env))[
+                move.dunning_dispute_reason]
+            summary = env._("%(customer)s disputes %(invoice)s: %(reason)s",
+                            customer=move.commercial_partner_id.display_name, invoice=move.name, reason=reason)
+            activity_type, deadline = "dunning_pis.mail_activity_dunning_customer_dispute", fields.Date.context_today(
+                move)
+        body = Markup("<p>%s</p>") % env._("From the link of a reminder: %(summary)s. Dunning is paused.",
+                                          summary=summary)
+        if note:
+            body += Markup("<blockquote>%s</blockquote>") % note
+        move.message_post(body=body, author_id=move.commercial_partner_id.id, message_type="comment",
+                          subtype_xmlid="mail.mt_note")
+        move.activity_schedule(activity_type, date_deadline=deadline, summary=summary, note=note or "",
+                               user_id=controller.id)

@@ -278,3 +278,45 @@ class AccountMoveLine(models.Model):
             """, ACTIVE_STATES, list(item_ids),
         ))
         return dict(self.env.cr.fetchall())
+
+    # For the reports ---------------------------------------------------------------------------
+
+    @api.model
+    def _dunning_transit_by_item(self, companies, on_date):
+        """{item id: money on its way for it} over ``companies`` on ``on_date``, as ``_dunning_positions`` counts
+        it: the positions of the few customers with a payment by bank pending or a direct debit in a file are
+        read in full, so that the reports net the very amounts dunning nets."""
+        if not companies:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """
+            SELECT DISTINCT aml.company_id, partner.commercial_partner_id
+              FROM account_move_line aml
+              JOIN account_account account ON account.id = aml.account_id
+              JOIN res_partner partner ON partner.id = aml.partner_id
+             WHERE aml.company_id IN %(companies)s AND account.account_type = 'asset_receivable'
+               AND aml.reconciled IS NOT TRUE AND aml.amount_residual > 0
+               AND aml.move_id IN (
+                    SELECT rel.invoice_id
+                      FROM account_invoice_transaction_rel rel
+                      JOIN payment_transaction tx ON tx.id = rel.transaction_id
+                      JOIN payment_provider provider ON provider.id = tx.provider_id
+                     WHERE provider.code = 'pay_by_bank' AND tx.state = 'pending'
+                     UNION
+                    SELECT covered.move_id
+                      FROM dunning_installment installment
+                      JOIN dunning_installment_plan_invoice_rel covered ON covered.plan_id = installment.plan_id
+                     WHERE installment.debit_state = 'exported'
+               )
+            """, companies=tuple(companies.ids),
+        ))
+        customers = defaultdict(list)
+        for company_id, customer_id in self.env.cr.fetchall():
+            customers[company_id].append(customer_id)
+        transit = {}
+        for company_id, customer_ids in customers.items():
+            company = self.env["res.company"].browse(company_id)
+            for position in self._dunning_positions(company, on_date, customer_ids).values():
+                transit.update(position.transit)
+        return transit

@@ -156,10 +156,10 @@ class DunningDemoData(models.AbstractModel):
                        ("invoice_date_due", "<", today)]
         disputed = Move.search([("partner_id", "=", disputed_partner_id), *open_domain], limit=1)
         disputed.write({"dunning_disputed": True, "dunning_dispute_date": today - timedelta(days=2),
-                        "dunning_dispute_reason": "Damaged goods, credit note requested"})
+                        "dunning_dispute_reason": "goods_service",
+                        "dunning_dispute_note": "Marchandise abîmée à la livraison, avoir demandé."})
         promised = Move.search([("partner_id", "=", promising_partner_id), *open_domain], limit=1)
-        promised.write({"dunning_promise_date": today + timedelta(days=5),
-                        "dunning_promise_amount": promised.amount_residual})
+        promised._dunning_record_promise(today + timedelta(days=5))
 
     @api.model
     def create_demo_installment_plans(self, active_partner_id, proposed_partner_id):

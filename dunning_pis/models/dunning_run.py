@@ -104,7 +104,7 @@ class DunningRun(models.Model):
             ("company_id", "=", company.id), ("partner_id", "in", customers.ids),
             ("state", "in", ("to_validate", "queued", "sending")),
         ]).partner_id.ids)
-        return {customer.id: (customer.dunning_policy_id or company.dunning_default_policy_id).id
+        return {customer.id: customer._dunning_policy(company).id
                 for customer in customers if customer.id not in waiting}
 
     def _open_items(self, policies):
@@ -290,7 +290,7 @@ class DunningRun(models.Model):
             "policy_id": policy.id,
             "level_id": level.id,
             "regime": regime.value,
-            "tone": partner.dunning_tone or level.tone,
+            "tone": partner._dunning_tone(self.company_id) or level.tone,
             "user_id": (partner.dunning_controller_id or self.company_id.dunning_default_controller_id).id,
             "state": "to_validate" if level.needs_validation else "queued",
             "date": self.date,

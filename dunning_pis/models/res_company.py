@@ -7,6 +7,8 @@ from odoo.tools import formatLang
 from ..direct_debit import identifiers
 from ..receivables import legal_mentions
 from ..receivables.late_charges import minimum_contractual_rate
+from ..receivables.payment_behaviour import Thresholds
+from .dunning_level import TONES
 
 
 class ResCompany(models.Model):
@@ -170,3 +172,79 @@ class ResCompany(models.Model):
                         wrong=", ".join(f"{{{name}}}" for name in error.names) or self.env._("unbalanced braces"),
                         allowed=allowed or self.env._("none"),
                     )) from error
+
+    # Payer profiles and the cockpit --------------------------------------------------------------
+
+    dunning_profile_auto = fields.Boolean(
+        string="Payer profiles from payment behaviour", default=True,
+        help="Each night, every customer's payment behaviour sets its degree of trust (good, normal or bad "
+             "debtor), unless someone set it by hand on the customer.",
+    )
+    dunning_profile_good_days = fields.Float(
+        string="Good payer: days late at most", default=5.0, digits=(6, 1),
+        help="A good payer pays on average at most this many days after the due date (weighted by amount), and "
+             "owes nothing past due for longer.",
+    )
+    dunning_profile_good_on_time = fields.Float(
+        string="Good payer: paid on time at least (%)", default=80.0, digits=(5, 1),
+        help="A good payer pays at least this share of its amounts by the due date.",
+    )
+    dunning_profile_bad_days = fields.Float(
+        string="Bad payer: days late beyond", default=30.0, digits=(6, 1),
+        help="A bad payer pays on average more than this many days late, or what it owes past due is that late "
+             "on average.",
+    )
+    dunning_profile_bad_reminders = fields.Float(
+        string="Bad payer: reminders per paid invoice from", default=2.0, digits=(6, 2),
+        help="A bad payer needed this many reminders or more per invoice it paid in the last twelve months.",
+    )
+    dunning_profile_good_policy_id = fields.Many2one(
+        "dunning.policy", string="Policy of good payers", check_company=True,
+        help="The dunning policy of good payers that have no policy of their own; empty: the default policy.",
+    )
+    dunning_profile_normal_policy_id = fields.Many2one(
+        "dunning.policy", string="Policy of normal payers", check_company=True,
+        help="The dunning policy of normal payers that have no policy of their own; empty: the default policy.",
+    )
+    dunning_profile_bad_policy_id = fields.Many2one(
+        "dunning.policy", string="Policy of bad payers", check_company=True,
+        help="The dunning policy of bad payers that have no policy of their own; empty: the default policy.",
+    )
+    dunning_profile_good_tone = fields.Selection(
+        TONES, string="Tone for good payers", help="Empty: the tone of each level.",
+    )
+    dunning_profile_normal_tone = fields.Selection(
+        TONES, string="Tone for normal payers", help="Empty: the tone of each level.",
+    )
+    dunning_profile_bad_tone = fields.Selection(
+        TONES, string="Tone for bad payers", help="Empty: the tone of each level.",
+    )
+    dunning_promise_max_days = fields.Integer(
+        string="Promises from the portal, days at most", default=30,
+        help="How far ahead a customer may promise to pay from the link of a reminder; a later date is for the "
+             "credit controller to agree.",
+    )
+
+    @api.constrains("dunning_profile_good_days", "dunning_profile_bad_days", "dunning_profile_good_on_time",
+                    "dunning_profile_bad_reminders", "dunning_promise_max_days")
+    def _check_dunning_profile_thresholds(self):
+        for company in self:
+            if not 0 <= company.dunning_profile_good_days <= company.dunning_profile_bad_days:
+                raise ValidationError(self.env._(
+                    "A good payer's days late cannot be negative nor beyond a bad payer's.",
+                ))
+            if not 0 <= company.dunning_profile_good_on_time <= 100:
+                raise ValidationError(self.env._("The share paid on time is between 0 and 100 %."))
+            if company.dunning_profile_bad_reminders <= 0:
+                raise ValidationError(self.env._("A bad payer needs more than zero reminders per invoice."))
+            if company.dunning_promise_max_days < 1:
+                raise ValidationError(self.env._("A customer must be able to promise at least one day ahead."))
+
+    def _dunning_profile_thresholds(self):
+        self.ensure_one()
+        return Thresholds(
+            good_days=Decimal(str(self.dunning_profile_good_days)),
+            good_on_time=Decimal(str(self.dunning_profile_good_on_time)),
+            bad_days=Decimal(str(self.dunning_profile_bad_days)),
+            bad_reminders=Decimal(str(self.dunning_profile_bad_reminders)),
+        )

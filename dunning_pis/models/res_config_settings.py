@@ -35,3 +35,20 @@ class ResConfigSettings(models.TransientModel):
     dunning_plan_break_rejections = fields.Integer(
         related="company_id.dunning_plan_break_rejections", readonly=False,
     )
+
+    # Payer profiles
+    dunning_profile_auto = fields.Boolean(related="company_id.dunning_profile_auto", readonly=False)
+    dunning_profile_good_days = fields.Float(related="company_id.dunning_profile_good_days", readonly=False)
+    dunning_profile_good_on_time = fields.Float(related="company_id.dunning_profile_good_on_time", readonly=False)
+    dunning_profile_bad_days = fields.Float(related="company_id.dunning_profile_bad_days", readonly=False)
+    dunning_profile_bad_reminders = fields.Float(related="company_id.dunning_profile_bad_reminders", readonly=False)
+    dunning_profile_good_policy_id = fields.Many2one(related="company_id.dunning_profile_good_policy_id",
+                                                     readonly=False)
+    dunning_profile_normal_policy_id = fields.Many2one(related="company_id.dunning_profile_normal_policy_id",
+                                                       readonly=False)
+    dunning_profile_bad_policy_id = fields.Many2one(related="company_id.dunning_profile_bad_policy_id",
+                                                    readonly=False)
+    dunning_profile_good_tone = fields.Selection(related="company_id.dunning_profile_good_tone", readonly=False)
+    dunning_profile_normal_tone = fields.Selection(related="company_id.dunning_profile_normal_tone", readonly=False)
+    dunning_profile_bad_tone = fields.Selection(related="company_id.dunning_profile_bad_tone", readonly=False)
+    dunning_promise_max_days = fields.Integer(related="company_id.dunning_promise_max_days", readonly=False)

@@ -6,6 +6,7 @@ from odoo.tools import format_date
 
 from ..receivables.balance import Position
 from ..receivables.late_charges import Regime
+from .dunning_aged_balance import PROFILES
 from .dunning_communication import OPEN_PAYMENT_STATES
 from .dunning_level import TONES
 
@@ -78,6 +79,27 @@ class ResPartner(models.Model):
         help="Why the customer's level is below the one of its last reminder.",
     )
 
+    # Payment behaviour and payer profile (the degree of trust, ``trust``), per company: the nightly refresh sets
+    # the trust from the payment behaviour, unless someone set it by hand; the profile then chooses the policy
+    # and the tone the company gives it, unless the customer has its own.
+    dunning_trust_manual = fields.Boolean(
+        string="Profile set by hand", company_dependent=True, copy=False,
+        help="The degree of trust was set by someone: the payment behaviour no longer changes it.",
+    )
+    dunning_behaviour_id = fields.Many2one("dunning.payment.behaviour", compute="_compute_dunning_behaviour")
+    dunning_dso_days = fields.Float(string="DSO (days)", digits=(8, 1), compute="_compute_dunning_behaviour")
+    dunning_dso_capped = fields.Boolean(string="DSO beyond two years", compute="_compute_dunning_behaviour")
+    dunning_avg_days_late = fields.Float(string="Average days late", digits=(8, 1),
+                                         compute="_compute_dunning_behaviour")
+    dunning_on_time_share = fields.Float(string="Paid on time (%)", digits=(5, 1), compute="_compute_dunning_behaviour")
+    dunning_paid_invoice_count = fields.Integer(string="Invoices paid", compute="_compute_dunning_behaviour")
+    dunning_reminders_per_invoice = fields.Float(string="Reminders per paid invoice", digits=(6, 2),
+                                                 compute="_compute_dunning_behaviour")
+    dunning_behaviour_profile = fields.Selection(PROFILES, string="Profile from the figures",
+                                                 compute="_compute_dunning_behaviour")
+    dunning_behaviour_date = fields.Date(string="Payment figures of", compute="_compute_dunning_behaviour")
+    dunning_dso_graph = fields.Text(compute="_compute_dunning_dso_graph")
+
     @api.model
     def _commercial_fields(self):
         return [
@@ -114,6 +136,33 @@ class ResPartner(models.Model):
             partner.dunning_level_note = partner._dunning_level_note(
                 last_sent.get(partner.commercial_partner_id._origin.id), position, partner.dunning_level_id)
 
+    @api.depends_context("company")
+    def _compute_dunning_behaviour(self):
+        customers = self.commercial_partner_id._origin
+        rows = self.env["dunning.payment.behaviour"].sudo().search([
+            ("company_id", "=", self.env.company.id), ("partner_id", "in", customers.ids),
+        ])
+        by_customer = {row.partner_id.id: row for row in rows}
+        for partner in self:
+            row = by_customer.get(partner.commercial_partner_id._origin.id, rows.browse())
+            partner.update({
+                "dunning_behaviour_id": row, "dunning_dso_days": row.dso_days, "dunning_dso_capped": row.dso_capped,
+                "dunning_avg_days_late": row.avg_days_late, "dunning_on_time_share": row.on_time_share,
+                "dunning_paid_invoice_count": row.paid_invoice_count,
+                "dunning_reminders_per_invoice": row.reminders_per_invoice, "dunning_behaviour_profile": row.profile,
+                "dunning_behaviour_date": row.date,
+            })
+
+    @api.depends_context("company")
+    def _compute_dunning_dso_graph(self):
+        Behaviour = self.env["dunning.payment.behaviour"]
+        for partner in self:
+            customer = partner.commercial_partner_id._origin
+            partner.dunning_dso_graph = customer and Behaviour._line_graph(
+                self.env._("DSO (days)"),
+                [(day, dso) for day, dso, _capped in Behaviour._customer_trend(self.env.company, customer)],
+            )
+
     def _dunning_last_sent(self, company):
         """{customer id: its last reminder sent by ``company``}."""
         communications = self.env["dunning.communication"].search([
@@ -143,8 +192,31 @@ class ResPartner(models.Model):
         )
 
     def _dunning_policy(self, company):
+        """The customer's own policy, else the one of its payer profile, else the company's default."""
         self.ensure_one()
-        return self.with_company(company).commercial_partner_id.dunning_policy_id or company.dunning_default_policy_id
+        return (self.with_company(company).commercial_partner_id.dunning_policy_id
+                or self._dunning_profile_setting(company, "policy") or company.dunning_default_policy_id)
+
+    def _dunning_profile_setting(self, company, setting):
+        """The company's ``policy`` or ``tone`` for this customer's payer profile, if it has one."""
+        trust = self.with_company(company).commercial_partner_id.trust
+        return trust and company[f"dunning_profile_{trust}_{setting}" + ("_id" if setting == "policy" else "")]
+
+    def _dunning_tone(self, company):
+        """The tone of this customer's reminders in ``company``: its own, else its profile's; False: each
+        level's."""
+        self.ensure_one()
+        own = self.with_company(company).commercial_partner_id.dunning_tone
+        return own or self._dunning_profile_setting(company, "tone") or False
+
+    def action_dunning_view_aged_balance(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("dunning_pis.action_dunning_aged_balance")
+        action.update({
+            "domain": [("partner_id", "=", self.commercial_partner_id.id)],
+            "context": {"search_default_group_bucket": 1},
+        })
+        return action
 
     @api.depends_context("company")
     @api.depends("dunning_debtor_type", "is_company", "vat", "company_registry", "parent_id")
@@ -203,6 +275,9 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        if "trust" in vals and "dunning_trust_manual" not in vals and not self.env.context.get(
+                "dunning_profile_refresh"):
+            vals = {**vals, "dunning_trust_manual": True}
         opening = {"dunning_proceedings", "dunning_proceedings_date", "dunning_bodacc_date"} & set(vals)
         result = super().write(vals)
         if opening:

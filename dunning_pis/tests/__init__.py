@@ -19,3 +19,6 @@ from . import test_dunning_documents
 from . import test_dunning_rates
 from . import test_dunning_customers
 from . import test_installment_plan_debits
+from . import test_cockpit_aged_balance
+from . import test_self_service
+from . import test_cockpit_behaviour

@@ -114,7 +114,7 @@ class TestDunningRun(DunningCommon):
         with self.assertRefused(UserError, "why"):
             wizard.action_confirm()
         self.assertFalse(invoice.dunning_disputed)
-        wizard.reason = "Goods returned"
+        wizard.reason = "goods_service"
         wizard.action_confirm()
         self.assertTrue(invoice.dunning_disputed)
         self.assertFalse(self.run_dunning().communication_ids)

@@ -11,7 +11,8 @@ class DunningPauseWizard(models.TransientModel):
     kind = fields.Selection([("dispute", "Dispute"), ("promise", "Promise to pay")], required=True)
     invoice_ids = fields.Many2many("account.move", required=True)
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
-    reason = fields.Char()
+    reason = fields.Selection(lambda self: self.env["account.move"]._fields["dunning_dispute_reason"].selection)
+    note = fields.Text(string="Details")
     date = fields.Date(default=fields.Date.context_today, required=True)
     amount = fields.Monetary(string="Promised amount")
 
@@ -40,16 +41,15 @@ class DunningPauseWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        today = fields.Date.context_today(self)
         if self.kind == "dispute":
-            if not self.reason:
-                raise UserError(self.env._("Say why the invoice is disputed."))
-            self.invoice_ids.write({
-                "dunning_disputed": True, "dunning_dispute_reason": self.reason, "dunning_dispute_date": self.date,
-            })
-        else:
-            if self.date < today:
-                raise UserError(self.env._("A promise to pay is for today or a later date."))
-            if self.amount <= 0:
-                raise UserError(self.env._("The promised amount must be positive."))
-            self.invoice_ids.write({"dunning_promise_date": self.date, "dunning_promise_amount": self.amount})
+            self.invoice_ids._dunning_record_dispute(self.reason, self.note, self.date)
+            return
+        if self.amount <= 0:
+            raise UserError(self.env._("The promised amount must be positive."))
+        # One amount for several invoices goes to the oldest first; an invoice it does not reach is not promised.
+        left = self.amount
+        for invoice in self.invoice_ids.sorted(lambda move: (move.invoice_date_due or move.date, move.id)):
+            part = min(invoice.amount_residual, left)
+            if invoice.currency_id.compare_amounts(part, 0.0) > 0:
+                invoice._dunning_record_promise(self.date, part)
+                left -= part

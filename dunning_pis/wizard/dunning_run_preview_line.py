@@ -1,5 +1,8 @@
 from odoo import fields, models
 
+from ..models.dunning_aged_balance import PROFILES
+from ..models.dunning_level import TONES
+
 
 class DunningRunPreviewLine(models.TransientModel):
     _name = "dunning.run.preview.line"
@@ -17,3 +20,13 @@ class DunningRunPreviewLine(models.TransientModel):
     amount_due = fields.Monetary(readonly=True)
     charges_total = fields.Monetary(string="Fees and interest", readonly=True)
     needs_validation = fields.Boolean(readonly=True)
+    payer_profile = fields.Selection(PROFILES, compute="_compute_payer_profile",
+                                     help="The customer's degree of trust in the run's company.")
+    tone = fields.Selection(TONES, compute="_compute_payer_profile", help="The tone the reminder will take.")
+
+    def _compute_payer_profile(self):
+        for line in self:
+            company = line.preview_id.run_id.company_id
+            partner = line.partner_id.with_company(company)
+            line.payer_profile = partner.trust
+            line.tone = partner._dunning_tone(company) or line.level_id.tone

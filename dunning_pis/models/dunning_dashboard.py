@@ -1,0 +1,211 @@
+import json
+from collections import defaultdict
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields, models
+from odoo.tools import SQL, format_date
+
+from .dunning_aged_balance import BUCKETS
+from .dunning_cash_forecast import FORECAST_WEEKS
+from .dunning_collection_report import CHANNELS
+from .dunning_communication import OPEN_PAYMENT_STATES
+
+CHANNEL_MONTHS = 12
+
+
+class DunningDashboard(models.Model):
+    """The credit controller's cockpit: one card per company with the figures of the day, each opening the
+    list behind it. Everything is read from the reports (aged balance, forecast, collections, disputes) and
+    the payment figures refreshed each night."""
+
+    _name = "dunning.dashboard"
+    _description = "Dunning dashboard"
+    _auto = False
+    _order = "id"
+
+    company_id = fields.Many2one("res.company", readonly=True)
+    name = fields.Char(related="company_id.name")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    figures_date = fields.Date(string="Payment figures of", compute="_compute_figures")
+    open_amount = fields.Monetary(string="Receivables, net", compute="_compute_figures")
+    overdue_amount = fields.Monetary(string="Net overdue", compute="_compute_figures")
+    overdue_customer_count = fields.Integer(string="Customers overdue", compute="_compute_figures")
+    aged_graph = fields.Text(compute="_compute_figures")
+    dso_days = fields.Float(string="DSO", digits=(8, 1), compute="_compute_figures")
+    dso_capped = fields.Boolean(compute="_compute_figures")
+    dso_graph = fields.Text(compute="_compute_figures")
+    good_count = fields.Integer(string="Good payers", compute="_compute_figures")
+    normal_count = fields.Integer(string="Normal payers", compute="_compute_figures")
+    bad_count = fields.Integer(string="Bad payers", compute="_compute_figures")
+    forecast_amount = fields.Monetary(string="Expected in 13 weeks", compute="_compute_figures")
+    forecast_week_amount = fields.Monetary(string="Expected this week", compute="_compute_figures")
+    forecast_overdue_amount = fields.Monetary(string="Overdue, later than usual", compute="_compute_figures")
+    forecast_graph = fields.Text(compute="_compute_figures")
+    promise_today_count = fields.Integer(string="Promises due today", compute="_compute_figures")
+    promise_today_amount = fields.Monetary(string="Promised for today", compute="_compute_figures")
+    promise_broken_count = fields.Integer(string="Promises broken", compute="_compute_figures")
+    dispute_count = fields.Integer(string="Disputed invoices", compute="_compute_figures")
+    dispute_amount = fields.Monetary(string="Disputed", compute="_compute_figures")
+    dispute_oldest_days = fields.Integer(string="Oldest dispute (days)", compute="_compute_figures")
+    collected_pay_by_bank = fields.Monetary(string="Collected by pay by bank", compute="_compute_figures")
+    collected_transfer = fields.Monetary(string="Collected by bank transfer", compute="_compute_figures")
+    collected_direct_debit = fields.Monetary(string="Collected by direct debit", compute="_compute_figures")
+    collected_other = fields.Monetary(string="Collected otherwise", compute="_compute_figures")
+    days_pay_by_bank = fields.Float(string="Days to pay by bank", digits=(6, 1), compute="_compute_figures")
+    days_transfer = fields.Float(string="Days to pay by transfer", digits=(6, 1), compute="_compute_figures")
+    days_direct_debit = fields.Float(string="Days to pay by direct debit", digits=(6, 1),
+                                     compute="_compute_figures")
+    days_other = fields.Float(string="Days to pay otherwise", digits=(6, 1), compute="_compute_figures")
+    pay_by_bank_share = fields.Float(string="Share paid by bank (%)", digits=(5, 1), compute="_compute_figures")
+
+    @property
+    def _table_query(self):
+        return SQL("SELECT id, id AS company_id FROM res_company WHERE id IN %s", tuple(self.env.companies.ids))
+
+    def _reports(self, company, model):
+        return self.env[model].with_company(company).with_context(allowed_company_ids=company.ids)
+
+    def _compute_figures(self):
+        today = fields.Date.context_today(self)
+        for board in self:
+            company = board.company_id
+            board.update(board._aged_figures(company))
+            board.update(board._behaviour_figures(company))
+            board.update(board._forecast_figures(company, today))
+            board.update(board._promise_figures(company, today))
+            board.update(board._channel_figures(company, today))
+
+    def _aged_figures(self, company):
+        aged = self._reports(company, "dunning.aged.balance")
+        by_bucket = dict(aged._read_group([], ["bucket"], ["net_amount:sum"]))
+        overdue = aged._read_group([("overdue_amount", ">", 0)], [],
+                                   ["partner_id:count_distinct", "overdue_amount:sum"])
+        labels = dict(BUCKETS)
+        return {
+            "open_amount": sum(by_bucket.values()),
+            "overdue_amount": overdue[0][1] or 0.0,
+            "overdue_customer_count": overdue[0][0],
+            "aged_graph": json.dumps([{"key": self.env._("Aged balance"), "is_sample_data": False, "values": [
+                {"label": labels[bucket], "value": round(by_bucket.get(bucket, 0.0), 2),
+                 "type": "future" if bucket == "not_due" else "past"}
+                for bucket, _label in BUCKETS if bucket != "credit"
+            ]}]),
+        }
+
+    def _behaviour_figures(self, company):
+        trend = self.env["dunning.dso.month"].search([("company_id", "=", company.id)], order="date")
+        profiles = dict(self.env["dunning.payment.behaviour"]._read_group(
+            [("company_id", "=", company.id)], ["profile"], ["__count"]))
+        last = self.env["dunning.payment.behaviour"].search([("company_id", "=", company.id)], limit=1)
+        return {
+            "figures_date": last.date or trend[-1:].date or False,
+            "dso_days": trend[-1:].dso_days or 0.0,
+            "dso_capped": trend[-1:].dso_capped or False,
+            "dso_graph": self.env["dunning.payment.behaviour"]._line_graph(
+                self.env._("DSO (days)"), [(month.date, month.dso_days) for month in trend]),
+            "good_count": profiles.get("good", 0),
+            "normal_count": profiles.get("normal", 0),
+            "bad_count": profiles.get("bad", 0),
+        }
+
+    def _forecast_figures(self, company, today):
+        forecast = self._reports(company, "dunning.cash.forecast")
+        by_week = dict(forecast._read_group([("source", "!=", "overdue")], ["week:day"], ["amount:sum"]))
+        overdue = forecast._read_group([("source", "=", "overdue")], [], ["amount:sum"])[0][0]
+        first = today - timedelta(days=today.weekday())
+        weeks = [first + timedelta(weeks=week) for week in range(FORECAST_WEEKS)]
+        return {
+            "forecast_amount": sum(by_week.values()),
+            "forecast_week_amount": by_week.get(first, 0.0),
+            "forecast_overdue_amount": overdue or 0.0,
+            "forecast_graph": json.dumps([{"key": self.env._("Expected receipts"), "is_sample_data": False, "values": [
+                {"label": format_date(self.env, week, date_format="d MMM"), "value": round(by_week.get(week, 0.0), 2),
+                 "type": "future"} for week in weeks
+            ]}]),
+        }
+
+    def _promise_figures(self, company, today):
+        Move = self.env["account.move"].with_company(company)
+        base = [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+                ("payment_state", "in", OPEN_PAYMENT_STATES)]
+        due_today = Move._read_group([*base, ("dunning_promise_date", "=", today)], [],
+                                     ["__count", "amount_residual_signed:sum"])
+        disputes = self._reports(company, "dunning.dispute.report")._read_group(
+            [], [], ["__count", "amount:sum", "age_days:max"])
+        return {
+            "promise_today_count": due_today[0][0],
+            "promise_today_amount": due_today[0][1] or 0.0,
+            "promise_broken_count": Move.search_count([*base, ("dunning_promise_broken", "=", True)]),
+            "dispute_count": disputes[0][0],
+            "dispute_amount": disputes[0][1] or 0.0,
+            "dispute_oldest_days": disputes[0][2] or 0,
+        }
+
+    def _channel_figures(self, company, today):
+        since = today.replace(day=1) - relativedelta(months=CHANNEL_MONTHS - 1)
+        groups = self._reports(company, "dunning.collection.report")._read_group(
+            [("date", ">=", since)], ["channel"], ["amount:sum", "days_after_reminder:avg"])
+        figures = defaultdict(float)
+        for channel, amount, days in groups:
+            figures[f"collected_{channel}"] = amount
+            figures[f"days_{channel}"] = days or 0.0
+        total = sum(figures[f"collected_{channel}"] for channel, _label in CHANNELS)
+        figures["pay_by_bank_share"] = 100 * figures["collected_pay_by_bank"] / total if total else 0.0
+        return {name: figures[name] for name in (
+            *(f"collected_{channel}" for channel, _label in CHANNELS),
+            *(f"days_{channel}" for channel, _label in CHANNELS), "pay_by_bank_share")}
+
+    # The lists behind the figures ------------------------------------------------------------
+
+    def _open(self, xmlid, domain=(), context=None):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [("company_id", "=", self.company_id.id), *domain]
+        action["context"] = {**(context or {})}
+        return action
+
+    def action_open_aged_balance(self):
+        return self._open("dunning_pis.action_dunning_aged_balance")
+
+    def action_open_overdue(self):
+        return self._open("dunning_pis.action_dunning_aged_balance", [("overdue_amount", ">", 0)],
+                          {"search_default_group_partner": 1})
+
+    def action_open_dso(self):
+        return self._open("dunning_pis.action_dunning_dso_month")
+
+    def action_open_behaviour(self):
+        return self._open("dunning_pis.action_dunning_payment_behaviour")
+
+    def _open_profile(self, value):
+        return self._open("dunning_pis.action_dunning_payment_behaviour", [("profile", "=", value)])
+
+    def action_open_good(self):
+        return self._open_profile("good")
+
+    def action_open_normal(self):
+        return self._open_profile("normal")
+
+    def action_open_bad(self):
+        return self._open_profile("bad")
+
+    def action_open_forecast(self):
+        return self._open("dunning_pis.action_dunning_cash_forecast")
+
+    def action_open_promises_today(self):
+        return self._open("dunning_pis.action_dunning_promises", context={"search_default_dunning_promise_today": 1})
+
+    def action_open_promises_broken(self):
+        return self._open("dunning_pis.action_dunning_promises", context={"search_default_dunning_promise_broken": 1})
+
+    def action_open_disputes(self):
+        return self._open("dunning_pis.action_dunning_dispute_report")
+
+    def action_open_collections(self):
+        return self._open("dunning_pis.action_dunning_collection_report")
+
+    def action_refresh(self):
+        self.env["dunning.payment.behaviour"]._refresh(self.company_id)
+        return {"type": "ir.actions.client", "tag": "soft_reload"}

@@ -1,0 +1,361 @@
+import json
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, format_date
+
+from ..receivables.payment_behaviour import Behaviour, profile
+from .dunning_aged_balance import PROFILES
+
+_logger = logging.getLogger(__name__)
+
+# The countback goes back two years at most: a balance older than that is "more than two years of sales".
+DSO_LOOKBACK_MONTHS = 24
+TREND_MONTHS = 12
+# Payment behaviour is read over the last twelve months.
+BEHAVIOUR_MONTHS = 12
+REFRESH_LOCK = 190018  # pg advisory lock: one refresh of the figures at a time
+
+
+class DunningPaymentBehaviour(models.Model):
+    """How each customer pays, per company, computed from the ledger and the reconciliation history.
+
+    Refreshed every night and after each dunning run (``_refresh``), in a few SQL statements, and stored so
+    that lists, filters and the customer form are instant:
+
+    - **DSO** by the countback method: the receivable balance on the day is matched against the sales
+      (customer invoices) of the current month, then of each month before, until the balance is used up;
+      DSO is the days of the months used up plus the share of the last month needed. Two years at most.
+    - **Average days late**: over what the customer paid in the last twelve months, the days from each item's
+      due date to its payment (the later date of the two lines matched), weighted by the amount paid; early
+      payments count as 0. Credit notes and exchange differences are not payments.
+    - **Paid on time**: the share of those amounts paid by the due date.
+    - **Reminders per paid invoice**: the reminders sent about each invoice paid in the period before its last
+      payment, on average.
+    - **Overdue**: what the customer owes past due today, net of credits and money on its way (the aged
+      balance), and its average days late.
+
+    The payer profile follows from them (``receivables.payment_behaviour.profile``).
+    """
+
+    _name = "dunning.payment.behaviour"
+    _description = "Payment behaviour"
+    _order = "company_id, receivable_amount desc, id"
+    _rec_name = "partner_id"
+    _log_access = False
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, index=True,
+                                 ondelete="cascade")
+    date = fields.Date(string="Computed on", readonly=True)
+    receivable_amount = fields.Monetary(string="Receivable", readonly=True,
+                                        help="The customer's balance on the receivable accounts that day.")
+    dso_days = fields.Float(string="DSO (days)", digits=(8, 1), readonly=True, aggregator="avg",
+                            help="Days sales outstanding by the countback method.")
+    dso_capped = fields.Boolean(string="DSO beyond two years", readonly=True,
+                                help="The balance is more than two years of this customer's sales.")
+    paid_amount = fields.Monetary(string="Paid in 12 months", readonly=True)
+    avg_days_late = fields.Float(string="Average days late", digits=(8, 1), readonly=True, aggregator="avg",
+                                 help="Weighted by amount, over what was paid in the last twelve months.")
+    on_time_share = fields.Float(string="Paid on time (%)", digits=(5, 1), readonly=True, aggregator="avg")
+    paid_invoice_count = fields.Integer(string="Invoices paid", readonly=True)
+    reminders_per_invoice = fields.Float(string="Reminders per paid invoice", digits=(6, 2), readonly=True,
+                                         aggregator="avg")
+    overdue_amount = fields.Monetary(string="Net overdue", readonly=True)
+    overdue_days = fields.Float(string="Overdue, average days late", digits=(8, 1), readonly=True,
+                                aggregator="avg")
+    profile = fields.Selection(PROFILES, string="Payer profile", readonly=True,
+                               help="What the figures say; the customer's trust is set from it unless set by hand.")
+    trust = fields.Selection(PROFILES, string="Trust on the customer", compute="_compute_trust")
+
+    _company_partner_unique = models.UniqueIndex("(company_id, partner_id)")
+
+    def _compute_trust(self):
+        for row in self:
+            row.trust = row.partner_id.with_company(row.company_id).trust
+
+    # The figures -----------------------------------------------------------------------------
+
+    @api.model
+    def _dso_sql(self, companies, points, per_customer=True, partner_ids=None):
+        """Rows (company_id, partner_id, point, balance, dso, capped): the DSO by countback on each day of
+        ``points``, per customer (or per company, partner_id NULL)."""
+        group = SQL("partner.commercial_partner_id") if per_customer else SQL("NULL::int")
+        return SQL(
+            """
+            WITH points(point) AS (VALUES %(points)s),
+            movements AS (
+                SELECT aml.company_id, %(group)s AS partner_id, date_trunc('month', aml.date)::date AS month,
+                       SUM(aml.balance) AS amount,
+                       SUM(aml.balance) FILTER (WHERE move.move_type = 'out_invoice' AND aml.balance > 0) AS sales
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN res_partner partner ON partner.id = aml.partner_id
+                 WHERE aml.company_id IN %(companies)s AND aml.parent_state = 'posted'
+                   AND account.account_type = 'asset_receivable' AND aml.date <= %(last)s %(partner_filter)s
+              GROUP BY 1, 2, 3
+            ),
+            balances AS (
+                SELECT who.company_id, who.partner_id, points.point, COALESCE(SUM(movement.amount), 0) AS balance
+                  FROM (SELECT DISTINCT company_id, partner_id FROM movements) who
+            CROSS JOIN points
+             LEFT JOIN movements movement
+                       ON movement.company_id = who.company_id
+                      AND movement.partner_id IS NOT DISTINCT FROM who.partner_id
+                      AND movement.month <= date_trunc('month', points.point)
+              GROUP BY 1, 2, 3
+            ),
+            steps AS (
+                SELECT balance.company_id, balance.partner_id, balance.point, balance.balance, movement.month,
+                       movement.sales,
+                       SUM(movement.sales) OVER (PARTITION BY balance.company_id, balance.partner_id, balance.point
+                                                 ORDER BY movement.month DESC) AS used,
+                       LEAST(balance.point, (movement.month + interval '1 month' - interval '1 day')::date) AS stop
+                  FROM balances balance
+                  JOIN movements movement
+                       ON movement.company_id = balance.company_id
+                      AND movement.partner_id IS NOT DISTINCT FROM balance.partner_id
+                      AND movement.month <= date_trunc('month', balance.point)
+                      AND movement.month > date_trunc('month', balance.point) - %(lookback)s * interval '1 month'
+                      AND movement.sales > 0
+                 WHERE balance.balance > 0
+            ),
+            crossing AS (
+                SELECT DISTINCT ON (company_id, partner_id, point) company_id, partner_id, point,
+                       (point - stop) + (balance - (used - sales)) / sales * (stop - month + 1) AS dso
+                  FROM steps
+                 WHERE used >= balance
+              ORDER BY company_id, partner_id, point, month DESC
+            )
+            SELECT balance.company_id, balance.partner_id, balance.point, balance.balance,
+                   CASE WHEN balance.balance <= 0 THEN 0
+                        ELSE COALESCE(crossing.dso, balance.point
+                             - (date_trunc('month', balance.point) - (%(lookback)s - 1) * interval '1 month')::date + 1)
+                   END AS dso,
+                   balance.balance > 0 AND crossing.dso IS NULL AS capped
+              FROM balances balance
+         LEFT JOIN crossing ON crossing.company_id = balance.company_id
+                           AND crossing.partner_id IS NOT DISTINCT FROM balance.partner_id
+                           AND crossing.point = balance.point
+            """,
+            points=SQL(", ").join(SQL("(%s::date)", point) for point in points), group=group,
+            companies=tuple(companies.ids), last=max(points), lookback=DSO_LOOKBACK_MONTHS,
+            partner_filter=SQL("AND partner.commercial_partner_id IN %s", tuple(partner_ids))
+            if partner_ids else SQL(),
+        )
+
+    @api.model
+    def _payments_sql(self, companies, since=None, until=None):
+        """Rows (id, company_id, partner_id, move_id, item_id, payment_move_id, amount, date, days_late, charges) of
+        the payments matched with customer invoices, one per partial reconciliation, dated after ``since`` and up
+        to ``until`` when given. Credit notes and exchange differences are not payments; ``charges`` tells a
+        charges invoice (its lateness is no debt the customer ran late on)."""
+        return SQL(
+            """
+            SELECT partial.id, item.company_id, partner.commercial_partner_id AS partner_id, item.move_id,
+                   item.id AS item_id, payment_move.id AS payment_move_id, partial.amount, partial.max_date AS date,
+                   partial.max_date - COALESCE(item.date_maturity, item.date) AS days_late,
+                   COALESCE(invoice.dunning_charges_kind, '') != '' AS charges
+              FROM account_partial_reconcile partial
+              JOIN account_move_line item ON item.id = partial.debit_move_id
+              JOIN account_account account ON account.id = item.account_id
+              JOIN account_move invoice ON invoice.id = item.move_id
+              JOIN res_partner partner ON partner.id = item.partner_id
+              JOIN account_move_line payment ON payment.id = partial.credit_move_id
+              JOIN account_move payment_move ON payment_move.id = payment.move_id
+             WHERE item.company_id IN %(companies)s AND account.account_type = 'asset_receivable'
+               AND item.parent_state = 'posted' AND payment.parent_state = 'posted'
+               AND invoice.move_type = 'out_invoice'
+               AND payment_move.move_type NOT IN ('out_refund', 'out_invoice')
+               AND NOT EXISTS (SELECT 1 FROM account_partial_reconcile exchange
+                                WHERE exchange.exchange_move_id = payment_move.id)
+               %(since)s %(until)s
+            """,
+            companies=tuple(companies.ids) or (0,),
+            since=SQL("AND partial.max_date > %s", since) if since else SQL(),
+            until=SQL("AND partial.max_date <= %s", until) if until else SQL(),
+        )
+
+    @api.model
+    def _figures_sql(self, companies, on_date):
+        """One row per customer of ``companies`` with figures on ``on_date``, in the columns of this model."""
+        since = on_date - relativedelta(months=BEHAVIOUR_MONTHS)
+        return SQL(
+            """
+            WITH dso AS (%(dso)s),
+            paid AS (SELECT * FROM (%(payments)s) payments WHERE NOT charges),
+            paid_figures AS (
+                SELECT company_id, partner_id, SUM(amount) AS amount,
+                       SUM(amount * GREATEST(days_late, 0)) / NULLIF(SUM(amount), 0) AS days_late,
+                       100 * COALESCE(SUM(amount) FILTER (WHERE days_late <= 0), 0) / NULLIF(SUM(amount), 0) AS on_time
+                  FROM paid
+              GROUP BY company_id, partner_id
+            ),
+            paid_invoices AS (
+                SELECT paid.company_id, paid.partner_id, paid.move_id, MAX(paid.date) AS paid_on
+                  FROM paid
+                  JOIN account_move invoice ON invoice.id = paid.move_id
+                 WHERE invoice.payment_state IN ('paid', 'in_payment')
+              GROUP BY 1, 2, 3
+            ),
+            reminders AS (
+                SELECT invoice.company_id, invoice.partner_id, COUNT(*) AS invoices,
+                       SUM((SELECT COUNT(DISTINCT line.communication_id)
+                              FROM dunning_line line
+                             WHERE line.invoice_id = invoice.move_id AND line.line_type = 'due'
+                               AND line.state = 'sent' AND line.date <= invoice.paid_on))::numeric AS reminders
+                  FROM paid_invoices invoice
+              GROUP BY 1, 2
+            ),
+            aged AS (%(aged)s),
+            overdue AS (
+                SELECT company_id, partner_id, SUM(net) AS amount,
+                       SUM(net * (%(date)s - due_date)) / NULLIF(SUM(net), 0) AS days_late
+                  FROM aged
+                 WHERE kind = 'item' AND due_date < %(date)s AND net > 0
+              GROUP BY company_id, partner_id
+            )
+            SELECT dso.company_id, dso.partner_id, dso.balance, dso.dso, dso.capped,
+                   COALESCE(paid.amount, 0), COALESCE(paid.days_late, 0), COALESCE(paid.on_time, 0),
+                   COALESCE(reminders.invoices, 0), COALESCE(reminders.reminders / NULLIF(reminders.invoices, 0), 0),
+                   COALESCE(overdue.amount, 0), COALESCE(overdue.days_late, 0)
+              FROM dso
+         LEFT JOIN paid_figures paid USING (company_id, partner_id)
+         LEFT JOIN reminders USING (company_id, partner_id)
+         LEFT JOIN overdue USING (company_id, partner_id)
+             WHERE dso.balance != 0 OR paid.amount IS NOT NULL
+            """,
+            dso=self._dso_sql(companies, [on_date]), payments=self._payments_sql(companies, since, on_date),
+            aged=self.env["dunning.aged.balance"]._items_sql(companies, on_date), date=on_date,
+        )
+
+    # Refreshing ------------------------------------------------------------------------------
+
+    @api.model
+    def _refresh(self, companies=None, on_date=None):
+        """Compute the figures of every customer of ``companies`` (all) on ``on_date`` (today), their company's
+        DSO trend, and the payer profiles; set the customers' trust where the company wants it."""
+        companies = companies or self.env["res.company"].sudo().search([("active", "=", True)])
+        on_date = on_date or fields.Date.context_today(self)
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", REFRESH_LOCK))
+        if not self.env.cr.fetchone()[0]:
+            raise UserError(self.env._("The payment figures are being refreshed already: try again in a minute."))
+        self.env.flush_all()
+        self.env.cr.execute(SQL("DELETE FROM dunning_payment_behaviour WHERE company_id IN %s", tuple(companies.ids)))
+        self.env.cr.execute(SQL(
+            """
+            INSERT INTO dunning_payment_behaviour (
+                company_id, partner_id, receivable_amount, dso_days, dso_capped, paid_amount, avg_days_late,
+                on_time_share, paid_invoice_count, reminders_per_invoice, overdue_amount, overdue_days, date)
+            SELECT figures.*, %(date)s FROM (%(figures)s) figures
+         RETURNING id, company_id, paid_amount, avg_days_late, on_time_share, reminders_per_invoice, overdue_amount,
+                   overdue_days
+            """, figures=self._figures_sql(companies, on_date), date=on_date,
+        ))
+        rows = self.env.cr.fetchall()
+        thresholds = {company.id: company._dunning_profile_thresholds() for company in companies}
+        profiles = defaultdict(list)
+        for row_id, company_id, *figures in rows:
+            behaviour = Behaviour(*(Decimal(str(value)) for value in figures))
+            profiles[profile(behaviour, thresholds[company_id])].append(row_id)
+        for value, row_ids in profiles.items():
+            if value:
+                self.env.cr.execute(SQL("UPDATE dunning_payment_behaviour SET profile = %s WHERE id = ANY(%s)",
+                                        value, row_ids))
+        self.invalidate_model()
+        self._refresh_trends(companies, on_date)
+        self.search([("company_id", "in", companies.filtered("dunning_profile_auto").ids)])._apply_profiles()
+        _logger.info("Payment figures of %s customers refreshed for %s", len(rows), ", ".join(companies.mapped("name")))
+        return len(rows)
+
+    @api.model
+    def _trend_points(self, on_date):
+        """The last day of each of the eleven months before ``on_date``, and ``on_date``."""
+        first = on_date.replace(day=1)
+        return [first - relativedelta(months=months - 1) - relativedelta(days=1)
+                for months in range(TREND_MONTHS - 1, 0, -1)] + [on_date]
+
+    @api.model
+    def _refresh_trends(self, companies, on_date):
+        self.env.cr.execute(SQL("DELETE FROM dunning_dso_month WHERE company_id IN %s", tuple(companies.ids)))
+        self.env.cr.execute(SQL(
+            """
+            INSERT INTO dunning_dso_month (company_id, date, receivable_amount, dso_days, dso_capped)
+            SELECT company_id, point, balance, dso, capped FROM (%s) trend
+            """, self._dso_sql(companies, self._trend_points(on_date), per_customer=False),
+        ))
+        self.env["dunning.dso.month"].invalidate_model()
+
+    def _apply_profiles(self):
+        """Each customer's trust from its profile, unless set by hand; written only where it changes."""
+        by_value = defaultdict(lambda: self.env["res.partner"])
+        for company in self.company_id:
+            rows = self.filtered(lambda row, company=company: row.company_id == company and row.profile)
+            partners = rows.partner_id.with_company(company).with_prefetch(rows.partner_id.ids)
+            manual = set(partners.filtered("dunning_trust_manual").ids)
+            for row in rows:
+                partner = partners.browse(row.partner_id.id)
+                if partner.id not in manual and partner.trust != row.profile:
+                    by_value[company, row.profile] |= partner
+        for (company, value), partners in by_value.items():
+            partners.with_company(company).with_context(dunning_profile_refresh=True).write({"trust": value})
+
+    @api.model
+    def _cron_refresh(self):
+        try:
+            self._refresh()
+        except UserError as error:
+            _logger.info("Payment figures not refreshed: %s", error)
+
+    @api.model
+    def _trigger_refresh(self):
+        """Refresh soon, in the background: after a run, so the figures and profiles follow what it sent."""
+        self.env.ref("dunning_pis.ir_cron_dunning_cockpit_refresh").sudo()._trigger()
+
+    def action_refresh(self):
+        self._refresh(self.env.companies)
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    # For the customer form -------------------------------------------------------------------
+
+    @api.model
+    def _customer_trend(self, company, customer, on_date=None):
+        """[(day, DSO, capped)] of ``customer`` over the twelve months to ``on_date``, computed on the spot."""
+        on_date = on_date or fields.Date.context_today(self)
+        self.env.flush_all()
+        self.env.cr.execute(self._dso_sql(company, self._trend_points(on_date), partner_ids=customer.ids))
+        found = {point: (float(dso), capped)
+                 for _company, _partner, point, _balance, dso, capped in self.env.cr.fetchall()}
+        return [(point, *found.get(point, (0.0, False))) for point in self._trend_points(on_date)]
+
+    @api.model
+    def _line_graph(self, label, points):
+        """The JSON of Odoo's dashboard_graph widget (line) for [(day, value)]."""
+        return json.dumps([{
+            "key": label, "is_sample_data": False,
+            "values": [{"x": format_date(self.env, day, date_format="MMM yy"), "y": round(value, 1),
+                        "name": format_date(self.env, day)} for day, value in points],
+        }])
+
+
+class DunningDsoMonth(models.Model):
+    """A company's DSO at the end of each of the last twelve months (the last one: today), for its trend."""
+
+    _name = "dunning.dso.month"
+    _description = "DSO trend"
+    _order = "company_id, date"
+    _log_access = False
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date = fields.Date(string="Month end", readonly=True, required=True)
+    receivable_amount = fields.Monetary(string="Receivable", readonly=True)
+    dso_days = fields.Float(string="DSO (days)", digits=(8, 1), readonly=True, aggregator="avg")
+    dso_capped = fields.Boolean(string="DSO beyond two years", readonly=True)
