@@ -22,3 +22,6 @@ from . import test_installment_plan_debits
 from . import test_cockpit_aged_balance
 from . import test_self_service
 from . import test_cockpit_behaviour
+from . import test_cockpit_forecast
+from . import test_cockpit_collections
+from . import test_cockpit_promises

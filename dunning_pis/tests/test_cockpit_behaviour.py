@@ -1,13 +1,10 @@
 import json
 from datetime import date
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.tests import tagged
-
-from odoo.addons.base.models.ir_mail_server import IrMail_Server
 
 from .cockpit_common import CockpitCommon
 from .common import TODAY
@@ -45,12 +42,7 @@ class TestCockpitBehaviour(CockpitCommon):
         cls.fabre, cls.guerin = cls.customer("Fabre BTP SAS"), cls.customer("Guérin Import SARL")
         cls.durand.with_company(cls.company).dunning_controller_id = cls.controller
         cls.inv_a = cls.invoice(cls.durand, 1000.0, date(2026, 5, 10))
-        with freeze_time(date(2026, 5, 11)), patch.object(IrMail_Server, "_disable_send", return_value=False):
-            cls.reminder = cls.run_dunning(cls, date(2026, 5, 11),
-                                           partner_ids=[Command.set(cls.durand.ids)]).communication_ids
-            cls.reminder.filtered(lambda c: c.state == "to_validate").action_validate()
-            cls.reminder.action_send()
-            cls.env["mail.mail"].sudo().search([("model", "=", "dunning.communication")]).send()
+        cls.reminder = cls.remind(date(2026, 5, 11), cls.durand)
         with freeze_time(date(2026, 5, 18)):
             cls.unsent = cls.run_dunning(cls, date(2026, 5, 18), partner_ids=[Command.set(cls.durand.ids)])
         cls.pay(cls, cls.inv_a, 1000.0, date(2026, 5, 20))
