@@ -65,5 +65,6 @@
     "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/dunning_demo.xml",
+        "demo/dunning_demo_cockpit.xml",
     ],
 }

@@ -1,6 +1,8 @@
 import random
 from datetime import datetime, time, timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 
 from ..direct_debit import identifiers
@@ -11,6 +13,22 @@ LAST_DUE_OFFSET = -120
 PARTLY_PAID_EVERY = 6
 # Past runs, in days before today: invoices then stand at every level, with their history.
 HISTORY_RUNS = (60, 46, 31, 16, 9, 4)
+# The cockpit's year behind: invoices from twelve to six months ago, and each customer's habit, in the order of
+# the demo customers then of the two new ones: (days late at least, at most, pays by bank lately).
+HISTORY_START_DAYS = 170
+PAYMENT_HABITS = (
+    (-3, 1, False),  # Boulangerie Martin: on time
+    (10, 25, False),  # Garage Dupont
+    (35, 60, False),  # Transports Lefèvre
+    (3, 12, True),  # Hôtel du Lac
+    (20, 40, False),  # Café des Arts
+    (5, 15, False),  # Atelier Roux
+    (0, 8, True),  # Marie Durand
+    (12, 30, False),  # Nordic Supplies
+    (-2, 2, True),  # Bauer Maschinenbau
+    (-5, 0, True),  # Pharmacie Centrale
+    (4, 12, False),  # Librairie du Port
+)
 LINE_LABELS = (
     "Prestation de conseil",
     "Maintenance mensuelle",
@@ -198,3 +216,100 @@ class DunningDemoData(models.AbstractModel):
             "amount": active.installment_ids[0].amount, "journal_id": bank.id, "group_payment": True,
             "payment_date": active.installment_ids[0].due_date,
         })._create_payments()
+
+    # The cockpit --------------------------------------------------------------------------------
+
+    @api.model
+    def create_demo_payment_history(self, customer_ids, new_customer_ids):
+        """A year behind the invoices of the demo: each customer invoiced every month from twelve to six months
+        ago and paying in its own way (days late, by transfer or by bank), two new customers who pay well, some
+        reminded invoices paid since (by bank two days after their first reminder, by transfer nine days
+        after); then the payment figures and the profiles. Done once."""
+        company = self.env.ref("base.main_company")
+        customers = self.env["res.partner"].browse(customer_ids) | self.env["res.partner"].browse(new_customer_ids)
+        Move = self.env["account.move"].with_company(company)
+        today = fields.Date.context_today(self)
+        if Move.search_count([("partner_id", "in", customers.ids), ("invoice_date", "<", today - timedelta(
+                days=HISTORY_START_DAYS))], limit=1):
+            return
+        if self.env["res.lang"]._lang_get("fr_FR"):
+            customers.filtered(lambda partner: partner.country_id.code == "FR").lang = "fr_FR"
+        rng = random.Random(18)  # noqa: S311 -- repeatable demo amounts, not secrets
+        bank = self.env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+        provider = self.env.ref("dunning_pis.payment_provider_pay_by_bank").sudo()
+        # Demo data loads before the install hook sets the provider up: its payment method is made now, so that
+        # its journal gets a payment method line and its payments an outstanding account.
+        provider._setup_payment_method(provider.code)
+        if not provider.journal_id:
+            provider.journal_id = bank
+        # (days late, from, to), paid by bank from the history's middle on where the customer moved to it
+        habits = dict(zip(customers.ids, PAYMENT_HABITS, strict=False))
+        for customer in customers:
+            low, high, by_bank = habits[customer.id]
+            for months in range(12, 5, -1):
+                invoiced = today - relativedelta(months=months)
+                invoice = Move.create({
+                    "move_type": "out_invoice", "partner_id": customer.id, "invoice_date": invoiced,
+                    "invoice_date_due": invoiced + timedelta(days=30), "invoice_payment_term_id": False,
+                    "invoice_line_ids": [fields.Command.create({
+                        "name": rng.choice(LINE_LABELS), "quantity": 1, "price_unit": rng.randrange(400, 3000, 10),
+                        "tax_ids": [fields.Command.set(company.account_sale_tax_id.ids)],
+                    })],
+                })
+                invoice.action_post()
+                paid_on = min(invoice.invoice_date_due + timedelta(days=rng.randint(low, high)), today)
+                self._demo_pay(invoice, paid_on, provider if by_bank and months <= 9 else None, bank)
+        self._demo_pay_reminded(customers, provider, bank, today)
+        # What the two new customers owe today: an invoice not due yet, and a small one a few days late.
+        for customer, (invoiced, due) in zip(self.env["res.partner"].browse(new_customer_ids),
+                                             ((10, -20), (35, 5)), strict=True):
+            Move.create({
+                "move_type": "out_invoice", "partner_id": customer.id, "invoice_payment_term_id": False,
+                "invoice_date": today - timedelta(days=invoiced), "invoice_date_due": today - timedelta(days=due),
+                "invoice_line_ids": [fields.Command.create({
+                    "name": rng.choice(LINE_LABELS), "quantity": 1, "price_unit": rng.randrange(400, 1500, 10),
+                    "tax_ids": [fields.Command.set(company.account_sale_tax_id.ids)],
+                })],
+            }).action_post()
+        self.env["dunning.payment.behaviour"]._refresh(company)
+
+    def _demo_pay(self, invoice, day, provider, bank):
+        """Pay ``invoice`` in full on ``day``: by bank through a transaction of ``provider``, else by transfer."""
+        if provider:
+            transaction = self.env["payment.transaction"].sudo().create({
+                "provider_id": provider.id, "payment_method_id": provider.payment_method_ids[:1].id,
+                "reference": f"{invoice.name}-PBB", "operation": "online_redirect",
+                "amount": invoice.amount_residual, "currency_id": invoice.currency_id.id,
+                "partner_id": invoice.partner_id.id, "invoice_ids": [fields.Command.set(invoice.ids)],
+            })
+            transaction._set_done()
+            transaction._create_payment(date=day)
+            transaction.is_post_processed = True
+            return
+        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create({
+            "payment_date": day, "journal_id": bank.id,
+        })._create_payments()
+
+    def _demo_pay_reminded(self, customers, provider, bank, today):
+        """Some invoices reminded by the history's runs, paid since: by bank two days after their first reminder
+        for the customers paying by bank, by transfer nine days after for the others."""
+        reminded = self.env["account.move"].search([
+            ("partner_id", "in", customers.ids), ("move_type", "=", "out_invoice"), ("payment_state", "=", "not_paid"),
+            ("dunning_disputed", "=", False), ("dunning_promise_date", "=", False), ("dunning_plan_ids", "=", False),
+            ("dunning_charges_kind", "=", False), ("dunning_level_id", "!=", False),
+        ], order="invoice_date_due")
+        habits = dict(zip(customers.ids, PAYMENT_HABITS, strict=False))
+        # a customer whose payments are not matched yet (Bauer) has nothing more to pay
+        company = self.env.ref("base.main_company")
+        positions = self.env["account.move.line"]._dunning_positions(company, today, customers.ids)
+        paid = {customer_id for customer_id, position in positions.items() if position.credits}
+        for invoice in reminded:
+            customer = invoice.commercial_partner_id
+            if customer.id in paid or customer.id not in habits:
+                continue
+            first = min(invoice.dunning_line_ids.filtered(lambda line: line.state == "sent").mapped("date"))
+            by_bank = habits[customer.id][2]
+            day = first + timedelta(days=2 if by_bank else 9)
+            if day < today:
+                self._demo_pay(invoice, day, provider if by_bank else None, bank)
+                paid.add(customer.id)

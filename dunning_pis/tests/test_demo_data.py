@@ -19,10 +19,12 @@ class TestDemoData(TransactionCase):
             for name in ("boulangerie", "garage", "transports", "hotel", "cafe", "atelier",
                          "consumer", "nordic", "bauer")
         ])
-        # The fifty generated invoices; the split-term invoice and the charges invoice are cases of their own.
+        # The fifty generated invoices; the split-term invoice and the charges invoice are cases of their own, the
+        # year of paid invoices behind them (from six months ago back) the cockpit's.
+        cls.recent = ("invoice_date", ">=", fields.Date.context_today(cls.env.user) - timedelta(days=150))
         cls.invoices = cls.env["account.move"].search([
             ("partner_id", "in", cls.customers.ids), ("move_type", "=", "out_invoice"),
-            ("dunning_charges_kind", "=", False), ("invoice_payment_term_id", "=", False),
+            ("dunning_charges_kind", "=", False), ("invoice_payment_term_id", "=", False), cls.recent,
         ])
 
     def test_fifty_posted_invoices_due_from_30_days_ahead_to_120_behind(self):
@@ -60,7 +62,7 @@ class TestDemoData(TransactionCase):
         self.assertEqual(refund.payment_state, "not_paid", "an open credit note, matched with nothing")
         self.assertEqual(bauer.dunning_overdue_amount, 0.0, "a payment received and not matched covers it all")
         split = self.env["account.move"].search([("partner_id", "=", transports.id),
-                                                 ("invoice_payment_term_id", "!=", False)])
+                                                 ("invoice_payment_term_id", "!=", False), self.recent])
         self.assertEqual(len(split.line_ids.filtered(lambda line: line.display_type == "payment_term")), 2)
         charges = self.env["account.move"].search([("dunning_charges_kind", "=", "charges")])
         self.assertEqual((charges.partner_id, charges.state), (transports, "posted"))
@@ -94,3 +96,18 @@ class TestDemoData(TransactionCase):
         batch.action_generate_file()
         self.assertEqual(batch.state, "exported")
         self.assertTrue(batch.file_id.raw.startswith(b"<?xml"))
+
+    def test_the_cockpit_has_a_year_behind_it(self):
+        company = self.env.ref("base.main_company")
+        board = self.env["dunning.dashboard"].with_context(allowed_company_ids=company.ids).search([])
+        self.assertTrue(board.figures_date, "the payment figures were computed")
+        self.assertTrue(all((board.good_count, board.normal_count, board.bad_count)),
+                        f"payers of every profile: {board.good_count}, {board.normal_count}, {board.bad_count}")
+        trend = self.env["dunning.dso.month"].search([("company_id", "=", company.id)])
+        self.assertEqual(len(trend), 12)
+        self.assertGreater(len(set(trend.mapped("dso_days"))), 6, "a DSO that moves over the year")
+        self.assertGreater(board.collected_pay_by_bank, 0)
+        self.assertGreater(board.collected_transfer, 0)
+        self.assertLess(board.days_pay_by_bank, board.days_transfer, "reminded customers pay sooner by bank")
+        self.assertGreater(board.forecast_amount, 0)
+        self.assertEqual(self.env.ref("dunning_pis.demo_partner_pharmacie").with_company(company).trust, "good")
