@@ -4,7 +4,7 @@ average and 80 % on time, bad beyond 30 days late (paid or still owed) or from 2
 from decimal import Decimal as D
 
 import pytest
-from receivables.payment_behaviour import Behaviour, Thresholds, age_bucket, profile
+from receivables.payment_behaviour import Behaviour, Thresholds, age_bucket, assess, profile
 
 
 def test_no_figures_no_profile():
@@ -67,3 +67,20 @@ def test_a_company_sets_its_own_thresholds():
 ])
 def test_ageing_buckets(days, bucket):
     assert age_bucket(days) == bucket
+
+
+@pytest.mark.parametrize(("figures", "expected"), [
+    ({}, (None, None)),
+    ({"paid_amount": D(1), "avg_days_late": D(31)}, ("bad", "paid_late")),
+    ({"paid_amount": D(1), "avg_days_late": D(3), "on_time_share": D(90), "overdue_amount": D(1),
+      "overdue_days": D(40)}, ("bad", "owes_late")),
+    ({"paid_amount": D(1), "reminders_per_invoice": D(2), "on_time_share": D(100)}, ("bad", "reminded")),
+    ({"overdue_amount": D(1), "overdue_days": D(3)}, ("normal", "nothing_paid")),
+    ({"paid_amount": D(1), "avg_days_late": D(6), "on_time_share": D(100)}, ("normal", "paid_a_bit_late")),
+    ({"paid_amount": D(1), "avg_days_late": D(1), "on_time_share": D(50)}, ("normal", "not_on_time")),
+    ({"paid_amount": D(1), "on_time_share": D(100), "overdue_amount": D(1), "overdue_days": D(6)},
+     ("normal", "owes_a_bit_late")),
+    ({"paid_amount": D(1), "on_time_share": D(100)}, ("good", "good")),
+])
+def test_the_reason_of_each_profile(figures, expected):
+    assert assess(Behaviour(**figures)) == expected

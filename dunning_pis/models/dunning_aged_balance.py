@@ -58,7 +58,7 @@ class DunningAgedBalance(models.Model):
     invoice_date = fields.Date(readonly=True)
     due_date = fields.Date(readonly=True, help="The due date of the item; the date of a credit.")
     days_late = fields.Integer(readonly=True, aggregator="max")
-    bucket = fields.Selection(BUCKETS, string="Age", readonly=True)
+    bucket = fields.Selection(BUCKETS, string="Age", readonly=True, group_expand=True)
     status = fields.Selection(ITEM_STATUSES, readonly=True,
                               help="To collect: dunning claims it; the others wait or are left to someone.")
     item_currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)

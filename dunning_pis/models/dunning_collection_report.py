@@ -36,7 +36,7 @@ class DunningCollectionReport(models.Model):
     move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
     payment_move_id = fields.Many2one("account.move", string="Payment entry", readonly=True)
     date = fields.Date(string="Paid on", readonly=True)
-    channel = fields.Selection(CHANNELS, readonly=True)
+    channel = fields.Selection(CHANNELS, readonly=True, group_expand=True)
     amount = fields.Monetary(string="Collected", readonly=True)
     reminded = fields.Boolean(string="After a reminder", readonly=True)
     first_reminder_date = fields.Date(string="First reminder", readonly=True)

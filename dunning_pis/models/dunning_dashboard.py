@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields, models
 from odoo.tools import SQL, format_date
+from odoo.tools.safe_eval import safe_eval
 
 from .dunning_aged_balance import BUCKETS
 from .dunning_cash_forecast import FORECAST_WEEKS
@@ -33,6 +34,11 @@ class DunningDashboard(models.Model):
     overdue_amount = fields.Monetary(string="Net overdue", compute="_compute_figures")
     overdue_customer_count = fields.Integer(string="Customers overdue", compute="_compute_figures")
     aged_graph = fields.Text(compute="_compute_figures")
+    aged_not_due = fields.Monetary(string="Not due", compute="_compute_figures")
+    aged_1_30 = fields.Monetary(string="1–30 days", compute="_compute_figures")
+    aged_31_60 = fields.Monetary(string="31–60 days", compute="_compute_figures")
+    aged_61_90 = fields.Monetary(string="61–90 days", compute="_compute_figures")
+    aged_over_90 = fields.Monetary(string="> 90 days", compute="_compute_figures")
     dso_days = fields.Float(string="DSO", digits=(8, 1), compute="_compute_figures")
     dso_capped = fields.Boolean(compute="_compute_figures")
     dso_graph = fields.Text(compute="_compute_figures")
@@ -84,6 +90,7 @@ class DunningDashboard(models.Model):
                                    ["partner_id:count_distinct", "overdue_amount:sum"])
         labels = dict(BUCKETS)
         return {
+            **{f"aged_{bucket}": by_bucket.get(bucket, 0.0) for bucket, _label in BUCKETS if bucket != "credit"},
             "open_amount": sum(by_bucket.values()),
             "overdue_amount": overdue[0][1] or 0.0,
             "overdue_customer_count": overdue[0][0],
@@ -163,11 +170,14 @@ class DunningDashboard(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
         action["domain"] = [("company_id", "=", self.company_id.id), *domain]
-        action["context"] = {**(context or {})}
+        action["context"] = {**safe_eval(action.get("context") or "{}", {"uid": self.env.uid}), **(context or {})}
         return action
 
     def action_open_aged_balance(self):
-        return self._open("dunning_pis.action_dunning_aged_balance")
+        """The aged balance, of one age when the button says which (``bucket`` in the context)."""
+        bucket = self.env.context.get("bucket")
+        return self._open("dunning_pis.action_dunning_aged_balance", [("bucket", "=", bucket)] if bucket else [],
+                          {"search_default_group_partner": 1} if bucket else {})
 
     def action_open_overdue(self):
         return self._open("dunning_pis.action_dunning_aged_balance", [("overdue_amount", ">", 0)],

@@ -30,7 +30,7 @@ class DunningDisputeReport(models.Model):
     note = fields.Text(string="Details", readonly=True)
     dispute_date = fields.Date(string="Disputed on", readonly=True)
     age_days = fields.Integer(string="Days in dispute", readonly=True, aggregator="avg")
-    age = fields.Selection(AGES, string="In dispute for", readonly=True)
+    age = fields.Selection(AGES, string="In dispute for", readonly=True, group_expand=True)
     amount = fields.Monetary(string="Open", readonly=True)
 
     @property

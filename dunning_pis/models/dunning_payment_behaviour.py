@@ -7,9 +7,10 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, formatLang
 
-from ..receivables.payment_behaviour import Behaviour, profile
+from ..receivables import payment_behaviour
+from ..receivables.payment_behaviour import Behaviour, assess
 from .dunning_aged_balance import PROFILES
 
 _logger = logging.getLogger(__name__)
@@ -72,9 +73,55 @@ class DunningPaymentBehaviour(models.Model):
                                 aggregator="avg")
     profile = fields.Selection(PROFILES, string="Payer profile", readonly=True,
                                help="What the figures say; the customer's trust is set from it unless set by hand.")
+    profile_reason = fields.Selection([
+        (payment_behaviour.PAID_LATE, "Paid late"), (payment_behaviour.OWES_LATE, "Owes past due for long"),
+        (payment_behaviour.REMINDED, "Needs reminders"), (payment_behaviour.NOTHING_PAID, "Paid nothing"),
+        (payment_behaviour.PAID_A_BIT_LATE, "Paid a bit late"), (payment_behaviour.NOT_ON_TIME, "Not always on time"),
+        (payment_behaviour.OWES_A_BIT_LATE, "Owes a bit past due"), (payment_behaviour.GOOD, "Pays on time"),
+    ], string="Why", readonly=True)
+    profile_explanation = fields.Char(string="Why this profile", compute="_compute_profile_explanation")
     trust = fields.Selection(PROFILES, string="Trust on the customer", compute="_compute_trust")
 
     _company_partner_unique = models.UniqueIndex("(company_id, partner_id)")
+
+    @api.depends("profile_reason", "avg_days_late", "on_time_share", "reminders_per_invoice", "overdue_days")
+    def _compute_profile_explanation(self):
+        for row in self:
+            company = row.company_id
+            values = {
+                "days": formatLang(self.env, row.avg_days_late, digits=1),
+                "owed": formatLang(self.env, row.overdue_days, digits=1),
+                "share": formatLang(self.env, row.on_time_share, digits=1),
+                "reminders": formatLang(self.env, row.reminders_per_invoice, digits=2),
+                "good": formatLang(self.env, company.dunning_profile_good_days, digits=1),
+                "good_share": formatLang(self.env, company.dunning_profile_good_on_time, digits=1),
+                "bad": formatLang(self.env, company.dunning_profile_bad_days, digits=1),
+                "bad_reminders": formatLang(self.env, company.dunning_profile_bad_reminders, digits=2),
+            }
+            sentences = {
+                payment_behaviour.PAID_LATE: self.env._(
+                    "Paid %(days)s days late on average over twelve months, beyond %(bad)s.", **values),
+                payment_behaviour.OWES_LATE: self.env._(
+                    "What it owes past due is %(owed)s days late on average, beyond %(bad)s.", **values),
+                payment_behaviour.REMINDED: self.env._(
+                    "Needed %(reminders)s reminders per invoice paid; from %(bad_reminders)s it is a bad payer.",
+                    **values),
+                payment_behaviour.NOTHING_PAID: self.env._(
+                    "Paid nothing in twelve months; what it owes past due is %(owed)s days late on average.",
+                    **values),
+                payment_behaviour.PAID_A_BIT_LATE: self.env._(
+                    "Paid %(days)s days late on average, more than the %(good)s of a good payer.", **values),
+                payment_behaviour.NOT_ON_TIME: self.env._(
+                    "Paid %(share)s %% of its amounts on time, less than the %(good_share)s %% of a good payer.",
+                    **values),
+                payment_behaviour.OWES_A_BIT_LATE: self.env._(
+                    "What it owes past due is %(owed)s days late on average, more than the %(good)s of a good payer.",
+                    **values),
+                payment_behaviour.GOOD: self.env._(
+                    "Pays on time: %(days)s days late on average, %(share)s %% of its amounts by the due date.",
+                    **values),
+            }
+            row.profile_explanation = sentences.get(row.profile_reason, False)
 
     def _compute_trust(self):
         for row in self:
@@ -264,11 +311,12 @@ class DunningPaymentBehaviour(models.Model):
         profiles = defaultdict(list)
         for row_id, company_id, *figures in rows:
             behaviour = Behaviour(*(Decimal(str(value)) for value in figures))
-            profiles[profile(behaviour, thresholds[company_id])].append(row_id)
-        for value, row_ids in profiles.items():
+            profiles[assess(behaviour, thresholds[company_id])].append(row_id)
+        for (value, reason), row_ids in profiles.items():
             if value:
-                self.env.cr.execute(SQL("UPDATE dunning_payment_behaviour SET profile = %s WHERE id = ANY(%s)",
-                                        value, row_ids))
+                self.env.cr.execute(SQL(
+                    "UPDATE dunning_payment_behaviour SET profile = %s, profile_reason = %s WHERE id = ANY(%s)",
+                    value, reason, row_ids))
         self.invalidate_model()
         self._refresh_trends(companies, on_date)
         self.search([("company_id", "in", companies.filtered("dunning_profile_auto").ids)])._apply_profiles()

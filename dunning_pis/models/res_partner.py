@@ -98,6 +98,9 @@ class ResPartner(models.Model):
     dunning_behaviour_profile = fields.Selection(PROFILES, string="Profile from the figures",
                                                  compute="_compute_dunning_behaviour")
     dunning_behaviour_date = fields.Date(string="Payment figures of", compute="_compute_dunning_behaviour")
+    dunning_behaviour_overdue_days = fields.Float(string="Owed past due, days late", digits=(8, 1),
+                                                  compute="_compute_dunning_behaviour")
+    dunning_profile_explanation = fields.Char(string="Why", compute="_compute_dunning_behaviour")
     dunning_dso_graph = fields.Text(compute="_compute_dunning_dso_graph")
 
     @api.model
@@ -150,7 +153,8 @@ class ResPartner(models.Model):
                 "dunning_avg_days_late": row.avg_days_late, "dunning_on_time_share": row.on_time_share,
                 "dunning_paid_invoice_count": row.paid_invoice_count,
                 "dunning_reminders_per_invoice": row.reminders_per_invoice, "dunning_behaviour_profile": row.profile,
-                "dunning_behaviour_date": row.date,
+                "dunning_behaviour_date": row.date, "dunning_behaviour_overdue_days": row.overdue_days,
+                "dunning_profile_explanation": row.profile_explanation,
             })
 
     @api.depends_context("company")

@@ -64,17 +64,36 @@ class Behaviour:
 SHIPPED = Thresholds()
 
 
-def profile(behaviour, thresholds=SHIPPED):
-    """``good``, ``normal`` or ``bad``; None when nothing was paid in the period and nothing is past due."""
+# Why a customer has its profile, the first that applies: bad, then what keeps it from good.
+PAID_LATE, OWES_LATE, REMINDED = "paid_late", "owes_late", "reminded"
+GOOD = "good"
+NOTHING_PAID, PAID_A_BIT_LATE, NOT_ON_TIME, OWES_A_BIT_LATE = "nothing_paid", "paid_a_bit_late", "not_on_time", \
+    "owes_a_bit_late"
+
+
+def assess(behaviour, thresholds=SHIPPED):
+    """(profile, reason): ``good``, ``normal`` or ``bad`` and why; (None, None) when nothing was paid in the
+    period and nothing is past due."""
     paid, overdue = behaviour.paid_amount > 0, behaviour.overdue_amount > 0
     if not (paid or overdue):
-        return None
-    if ((paid and behaviour.avg_days_late > thresholds.bad_days)
-            or (overdue and behaviour.overdue_days > thresholds.bad_days)
-            or (paid and behaviour.reminders_per_invoice >= thresholds.bad_reminders)):
-        return "bad"
-    if (paid and behaviour.avg_days_late <= thresholds.good_days
-            and behaviour.on_time_share >= thresholds.good_on_time
-            and (not overdue or behaviour.overdue_days <= thresholds.good_days)):
-        return "good"
-    return "normal"
+        return None, None
+    if paid and behaviour.avg_days_late > thresholds.bad_days:
+        return "bad", PAID_LATE
+    if overdue and behaviour.overdue_days > thresholds.bad_days:
+        return "bad", OWES_LATE
+    if paid and behaviour.reminders_per_invoice >= thresholds.bad_reminders:
+        return "bad", REMINDED
+    if not paid:
+        return "normal", NOTHING_PAID
+    if behaviour.avg_days_late > thresholds.good_days:
+        return "normal", PAID_A_BIT_LATE
+    if behaviour.on_time_share < thresholds.good_on_time:
+        return "normal", NOT_ON_TIME
+    if overdue and behaviour.overdue_days > thresholds.good_days:
+        return "normal", OWES_A_BIT_LATE
+    return "good", GOOD
+
+
+def profile(behaviour, thresholds=SHIPPED):
+    """``good``, ``normal`` or ``bad``; None when nothing was paid in the period and nothing is past due."""
+    return assess(behaviour, thresholds)[0]

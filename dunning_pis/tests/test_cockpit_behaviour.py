@@ -142,6 +142,13 @@ class TestCockpitBehaviour(CockpitCommon):
         rows = self.refresh()
         self.assertEqual({customer: row.profile for customer, row in rows.items()},
                          {self.durand: "normal", self.ernest: "good", self.fabre: "bad", self.guerin: "normal"})
+        self.assertEqual(rows[self.durand].profile_explanation,
+                         "Paid 7.7 days late on average, more than the 5.0 of a good payer.")
+        self.assertEqual(rows[self.fabre].profile_explanation,
+                         "Paid 60.0 days late on average over twelve months, beyond 30.0.")
+        self.assertEqual(rows[self.guerin].profile_reason, "paid_a_bit_late")
+        self.assertEqual(rows[self.ernest].profile_explanation,
+                         "Pays on time: 0.0 days late on average, 100.0 % of its amounts by the due date.")
         in_company = self.env["res.partner"].with_company(self.company)
         self.assertEqual([in_company.browse(customer.id).trust for customer in (self.durand, self.ernest, self.fabre)],
                          ["normal", "good", "bad"], "Odoo's own degree of trust")
