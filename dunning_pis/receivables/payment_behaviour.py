@@ -77,21 +77,16 @@ def assess(behaviour, thresholds=SHIPPED):
     paid, overdue = behaviour.paid_amount > 0, behaviour.overdue_amount > 0
     if not (paid or overdue):
         return None, None
-    if paid and behaviour.avg_days_late > thresholds.bad_days:
-        return "bad", PAID_LATE
-    if overdue and behaviour.overdue_days > thresholds.bad_days:
-        return "bad", OWES_LATE
-    if paid and behaviour.reminders_per_invoice >= thresholds.bad_reminders:
-        return "bad", REMINDED
-    if not paid:
-        return "normal", NOTHING_PAID
-    if behaviour.avg_days_late > thresholds.good_days:
-        return "normal", PAID_A_BIT_LATE
-    if behaviour.on_time_share < thresholds.good_on_time:
-        return "normal", NOT_ON_TIME
-    if overdue and behaviour.overdue_days > thresholds.good_days:
-        return "normal", OWES_A_BIT_LATE
-    return "good", GOOD
+    rules = (
+        ("bad", PAID_LATE, paid and behaviour.avg_days_late > thresholds.bad_days),
+        ("bad", OWES_LATE, overdue and behaviour.overdue_days > thresholds.bad_days),
+        ("bad", REMINDED, paid and behaviour.reminders_per_invoice >= thresholds.bad_reminders),
+        ("normal", NOTHING_PAID, not paid),
+        ("normal", PAID_A_BIT_LATE, behaviour.avg_days_late > thresholds.good_days),
+        ("normal", NOT_ON_TIME, behaviour.on_time_share < thresholds.good_on_time),
+        ("normal", OWES_A_BIT_LATE, overdue and behaviour.overdue_days > thresholds.good_days),
+    )
+    return next(((value, reason) for value, reason, applies in rules if applies), ("good", GOOD))
 
 
 def profile(behaviour, thresholds=SHIPPED):
