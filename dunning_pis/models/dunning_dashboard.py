@@ -166,9 +166,12 @@ class DunningDashboard(models.Model):
 
     # The lists behind the figures ------------------------------------------------------------
 
-    def _open(self, xmlid, domain=(), context=None):
+    def _open(self, xmlid, domain=(), context=None, first=None):
+        """The action ``xmlid`` on this card's company, with ``domain``; ``first``: the view it opens on."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        if first:
+            action["views"] = sorted(action["views"], key=lambda view: view[1] != first)
         action["domain"] = [("company_id", "=", self.company_id.id), *domain]
         action["context"] = {**safe_eval(action.get("context") or "{}", {"uid": self.env.uid}), **(context or {})}
         return action
@@ -176,12 +179,14 @@ class DunningDashboard(models.Model):
     def action_open_aged_balance(self):
         """The aged balance, of one age when the button says which (``bucket`` in the context)."""
         bucket = self.env.context.get("bucket")
-        return self._open("dunning_pis.action_dunning_aged_balance", [("bucket", "=", bucket)] if bucket else [],
-                          {"search_default_group_partner": 1} if bucket else {})
+        if not bucket:
+            return self._open("dunning_pis.action_dunning_aged_balance")
+        return self._open("dunning_pis.action_dunning_aged_balance", [("bucket", "=", bucket)],
+                          {"search_default_group_partner": 1}, first="list")
 
     def action_open_overdue(self):
         return self._open("dunning_pis.action_dunning_aged_balance", [("overdue_amount", ">", 0)],
-                          {"search_default_group_partner": 1})
+                          {"search_default_group_partner": 1}, first="list")
 
     def action_open_dso(self):
         return self._open("dunning_pis.action_dunning_dso_month")
