@@ -62,8 +62,8 @@ def test_a_company_sets_its_own_thresholds():
 
 
 @pytest.mark.parametrize(("days", "bucket"), [
-    (-10, "not_due"), (0, "not_due"), (1, "1_30"), (30, "1_30"), (31, "31_60"), (60, "31_60"), (61, "61_90"),
-    (90, "61_90"), (91, "over_90"), (400, "over_90"),
+    (-10, "0_not_due"), (0, "0_not_due"), (1, "1_30"), (30, "1_30"), (31, "31_60"), (60, "31_60"), (61, "61_90"),
+    (90, "61_90"), (91, "91_over"), (400, "91_over"),
 ])
 def test_ageing_buckets(days, bucket):
     assert age_bucket(days) == bucket

@@ -6,11 +6,11 @@ from .dunning_communication import ACTIVE_STATES
 from .dunning_level import TONES
 
 BUCKETS = [
-    ("not_due", "Not due"),
+    ("0_not_due", "Not due"),
     ("1_30", "1–30 days"),
     ("31_60", "31–60 days"),
     ("61_90", "61–90 days"),
-    ("over_90", "> 90 days"),
+    ("91_over", "> 90 days"),
     (CREDIT_BUCKET, "Credits not used"),
 ]
 ITEM_STATUSES = [

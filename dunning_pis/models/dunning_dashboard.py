@@ -14,6 +14,8 @@ from .dunning_collection_report import CHANNELS
 from .dunning_communication import OPEN_PAYMENT_STATES
 
 CHANNEL_MONTHS = 12
+AGED_FIELDS = {"0_not_due": "aged_not_due", "1_30": "aged_1_30", "31_60": "aged_31_60", "61_90": "aged_61_90",
+               "91_over": "aged_over_90"}
 
 
 class DunningDashboard(models.Model):
@@ -90,13 +92,13 @@ class DunningDashboard(models.Model):
                                    ["partner_id:count_distinct", "overdue_amount:sum"])
         labels = dict(BUCKETS)
         return {
-            **{f"aged_{bucket}": by_bucket.get(bucket, 0.0) for bucket, _label in BUCKETS if bucket != "credit"},
+            **{name: by_bucket.get(bucket, 0.0) for bucket, name in AGED_FIELDS.items()},
             "open_amount": sum(by_bucket.values()),
             "overdue_amount": overdue[0][1] or 0.0,
             "overdue_customer_count": overdue[0][0],
             "aged_graph": json.dumps([{"key": self.env._("Aged balance"), "is_sample_data": False, "values": [
                 {"label": labels[bucket], "value": round(by_bucket.get(bucket, 0.0), 2),
-                 "type": "future" if bucket == "not_due" else "past"}
+                 "type": "future" if bucket == "0_not_due" else "past"}
                 for bucket, _label in BUCKETS if bucket != "credit"
             ]}]),
         }

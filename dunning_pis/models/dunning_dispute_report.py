@@ -2,10 +2,10 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 AGES = [
-    ("week", "Up to 7 days"),
-    ("month", "8–30 days"),
-    ("quarter", "31–90 days"),
-    ("older", "> 90 days"),
+    ("1_week", "Up to 7 days"),
+    ("2_month", "8–30 days"),
+    ("3_quarter", "31–90 days"),
+    ("4_older", "> 90 days"),
 ]
 
 
@@ -45,10 +45,10 @@ class DunningDisputeReport(models.Model):
                    move.dunning_dispute_reason AS reason, move.dunning_dispute_note AS note,
                    COALESCE(move.dunning_dispute_date, move.invoice_date) AS dispute_date,
                    %(today)s - COALESCE(move.dunning_dispute_date, move.invoice_date) AS age_days,
-                   CASE WHEN %(today)s - COALESCE(move.dunning_dispute_date, move.invoice_date) <= 7 THEN 'week'
-                        WHEN %(today)s - COALESCE(move.dunning_dispute_date, move.invoice_date) <= 30 THEN 'month'
-                        WHEN %(today)s - COALESCE(move.dunning_dispute_date, move.invoice_date) <= 90 THEN 'quarter'
-                        ELSE 'older' END AS age,
+                   CASE WHEN %(today)s - COALESCE(move.dunning_dispute_date, move.invoice_date) <= 7 THEN '1_week'
+                        WHEN %(today)s - COALESCE(move.dunning_dispute_date, move.invoice_date) <= 30 THEN '2_month'
+                        WHEN %(today)s - COALESCE(move.dunning_dispute_date, move.invoice_date) <= 90 THEN '3_quarter'
+                        ELSE '4_older' END AS age,
                    move.amount_residual_signed AS amount
               FROM account_move move
               JOIN res_company company ON company.id = move.company_id

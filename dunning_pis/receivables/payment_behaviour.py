@@ -14,13 +14,14 @@ from decimal import Decimal
 
 PROFILES = ("good", "normal", "bad")
 
-# (bucket, first day late, last day late); None: open-ended. A credit not put against any item has its own.
+# (bucket, first day late, last day late); None: open-ended. A credit not put against any item has its own. The
+# keys sort in the order of the buckets, as reports group them.
 AGE_BUCKETS = (
-    ("not_due", None, 0),
+    ("0_not_due", None, 0),
     ("1_30", 1, 30),
     ("31_60", 31, 60),
     ("61_90", 61, 90),
-    ("over_90", 91, None),
+    ("91_over", 91, None),
 )
 CREDIT_BUCKET = "credit"
 

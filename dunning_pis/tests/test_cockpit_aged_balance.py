@@ -98,10 +98,10 @@ class TestCockpitAgedBalance(CockpitCommon):
             # document: (bucket, days late, open, credits, on its way, net)
             self.inv1: ("1_30", 10, 1000.0, 0.0, -400.0, 600.0),
             self.inv2: ("61_90", 75, 1500.0, -300.0, 0.0, 1200.0),
-            self.inv3: ("not_due", -15, 800.0, 0.0, 0.0, 800.0),
+            self.inv3: ("0_not_due", -15, 800.0, 0.0, 0.0, 800.0),
             self.cn1: ("credit", 0, -300.0, 300.0, 0.0, 0.0),
             self.inv4: ("1_30", 30, 1000.0, 0.0, 0.0, 1000.0),
-            self.inv5: ("over_90", 122, 500.0, -100.0, 0.0, 400.0),
+            self.inv5: ("91_over", 122, 500.0, -100.0, 0.0, 400.0),
             self.payment.move_id: ("credit", 0, -100.0, 100.0, 0.0, 0.0),
             self.inv6: ("31_60", 45, 600.0, 0.0, 0.0, 600.0),
             self.inv7: ("1_30", 20, 450.0, -450.0, 0.0, 0.0),
@@ -120,8 +120,8 @@ class TestCockpitAgedBalance(CockpitCommon):
 
     def test_the_buckets_add_up_to_the_ledger(self):
         by_bucket = dict(self.aged()._read_group([], ["bucket"], ["net_amount:sum"]))
-        self.assertEqual(by_bucket, {"not_due": 800.0, "1_30": 1600.0, "31_60": 600.0, "61_90": 1200.0,
-                                     "over_90": 400.0, "credit": -150.0})
+        self.assertEqual(by_bucket, {"0_not_due": 800.0, "1_30": 1600.0, "31_60": 600.0, "61_90": 1200.0,
+                                     "91_over": 400.0, "credit": -150.0})
         totals = self.aged()._read_group([], [], ["amount_residual:sum", "transit_amount:sum", "net_amount:sum"])
         self.assertEqual(totals, [(4850.0, -400.0, 4450.0)], "the receivable balance, less what is on its way")
         per_customer = dict(self.aged()._read_group([], ["partner_id"], ["net_amount:sum"]))

@@ -68,8 +68,8 @@ class TestCockpitPromisesAndDisputes(CockpitCommon):
         self.pay(settled, 100.0, date(2026, 6, 2))
         report = self.env["dunning.dispute.report"].with_context(allowed_company_ids=self.company.ids)
         self.assertEqual(sorted(report._read_group([], ["reason", "age"], ["amount:sum", "__count"])), sorted([
-            ("invoice_error", "week", 300.0, 1), ("goods_service", "month", 450.0, 1),
-            ("goods_service", "quarter", 200.0, 1), ("not_received", "older", 700.0, 1),
+            ("invoice_error", "1_week", 300.0, 1), ("goods_service", "2_month", 450.0, 1),
+            ("goods_service", "3_quarter", 200.0, 1), ("not_received", "4_older", 700.0, 1),
         ]), "a paid invoice is no dispute left to settle")
         rows = {row.move_id: row for row in report.search([])}
         self.assertEqual([rows[move].age_days for move in (error, goods, goods_old, lost)], [3, 20, 76, 121])
