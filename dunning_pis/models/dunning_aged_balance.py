@@ -143,14 +143,19 @@ class DunningAgedBalance(models.Model):
                  WHERE residual < 0
             ),
             -- 1. A credit note against the claimable items of the invoice it reverses, oldest credit first.
+            reversed AS (
+                SELECT DISTINCT company_id, partner_id, reversed_entry_id AS move_id
+                  FROM credits
+                 WHERE reversed_entry_id IS NOT NULL
+            ),
             own_items AS (
-                SELECT id, company_id, partner_id, move_id, owed,
-                       COALESCE(SUM(owed) OVER (PARTITION BY company_id, partner_id, move_id
-                                                ORDER BY due_date, id::text COLLATE "C"
-                                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-                  FROM items
-                 WHERE status = 'claimable'
-                   AND move_id IN (SELECT reversed_entry_id FROM credits)
+                SELECT item.id, item.company_id, item.partner_id, item.move_id, item.owed,
+                       COALESCE(SUM(item.owed) OVER (PARTITION BY item.company_id, item.partner_id, item.move_id
+                                                     ORDER BY item.due_date, item.id::text COLLATE "C"
+                                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+                  FROM items item
+                  JOIN reversed USING (company_id, partner_id, move_id)
+                 WHERE item.status = 'claimable'
             ),
             own_credits AS (
                 SELECT id, company_id, partner_id, reversed_entry_id AS move_id, amount,
@@ -175,7 +180,9 @@ class DunningAgedBalance(models.Model):
                        USING (company_id, partner_id, move_id)
             ),
             -- 2. What is left of every credit, oldest first, against the claimable items: the due ones first,
-            --    those bearing charges first, the oldest first (Code civil 1342-10).
+            --    those bearing charges first, the oldest first (Code civil 1342-10). Only customers with credits
+            --    have anything to allocate.
+            credit_customers AS (SELECT DISTINCT company_id, partner_id FROM credits),
             rest_items AS (
                 SELECT item.id, item.company_id, item.partner_id, item.owed - COALESCE(covered.amount, 0) AS owed,
                        COALESCE(SUM(item.owed - COALESCE(covered.amount, 0)) OVER (
@@ -184,6 +191,7 @@ class DunningAgedBalance(models.Model):
                                     item.id::text COLLATE "C"
                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
                   FROM items item
+                  JOIN credit_customers USING (company_id, partner_id)
              LEFT JOIN covered_own covered ON covered.id = item.id
                  WHERE item.status = 'claimable'
             ),
@@ -284,10 +292,10 @@ class DunningAgedBalance(models.Model):
                    partner.trust ->> row.company_id::text AS trust,
                    CASE WHEN move.dunning_disputed THEN move.dunning_dispute_reason END AS dispute_reason
               FROM rows row
-              JOIN res_company company ON company.id = row.company_id
-              JOIN res_partner partner ON partner.id = row.partner_id
-              JOIN account_move move ON move.id = row.move_id
-              JOIN defaults ON defaults.company_id = row.company_id
+         LEFT JOIN res_company company ON company.id = row.company_id
+         LEFT JOIN res_partner partner ON partner.id = row.partner_id
+         LEFT JOIN account_move move ON move.id = row.move_id
+         LEFT JOIN defaults ON defaults.company_id = row.company_id
          LEFT JOIN levels ON levels.move_line_id = row.id
             """,
             items=self._items_sql(companies, on_date), defaults=defaults, active=ACTIVE_STATES, date=on_date,

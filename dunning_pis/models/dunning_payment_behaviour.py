@@ -155,7 +155,7 @@ class DunningPaymentBehaviour(models.Model):
             CROSS JOIN points
              LEFT JOIN movements movement
                        ON movement.company_id = who.company_id
-                      AND movement.partner_id IS NOT DISTINCT FROM who.partner_id
+                      AND COALESCE(movement.partner_id, 0) = COALESCE(who.partner_id, 0)
                       AND movement.month <= date_trunc('month', points.point)
               GROUP BY 1, 2, 3
             ),
@@ -168,7 +168,7 @@ class DunningPaymentBehaviour(models.Model):
                   FROM balances balance
                   JOIN movements movement
                        ON movement.company_id = balance.company_id
-                      AND movement.partner_id IS NOT DISTINCT FROM balance.partner_id
+                      AND COALESCE(movement.partner_id, 0) = COALESCE(balance.partner_id, 0)
                       AND movement.month <= date_trunc('month', balance.point)
                       AND movement.month > date_trunc('month', balance.point) - %(lookback)s * interval '1 month'
                       AND movement.sales > 0
@@ -189,7 +189,7 @@ class DunningPaymentBehaviour(models.Model):
                    balance.balance > 0 AND crossing.dso IS NULL AS capped
               FROM balances balance
          LEFT JOIN crossing ON crossing.company_id = balance.company_id
-                           AND crossing.partner_id IS NOT DISTINCT FROM balance.partner_id
+                           AND COALESCE(crossing.partner_id, 0) = COALESCE(balance.partner_id, 0)
                            AND crossing.point = balance.point
             """,
             points=SQL(", ").join(SQL("(%s::date)", point) for point in points), group=group,

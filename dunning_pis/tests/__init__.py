@@ -26,3 +26,4 @@ from . import test_cockpit_forecast
 from . import test_cockpit_collections
 from . import test_cockpit_promises
 from . import test_cockpit_tour
+from . import test_cockpit_migration
