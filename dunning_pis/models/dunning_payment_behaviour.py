@@ -29,9 +29,10 @@ class DunningPaymentBehaviour(models.Model):
     Refreshed every night and after each dunning run (``_refresh``), in a few SQL statements, and stored so
     that lists, filters and the customer form are instant:
 
-    - **DSO** by the countback method: the receivable balance on the day is matched against the sales
-      (customer invoices) of the current month, then of each month before, until the balance is used up;
-      DSO is the days of the months used up plus the share of the last month needed. Two years at most.
+    - **DSO** by the countback method: the receivable balance on the day is matched against the sales (what
+      the sales journals put on the receivable accounts: customer invoices) of the current month, then of each
+      month before, until the balance is used up; DSO is the days of the months used up plus the share of the
+      last month needed. Two years at most.
     - **Average days late**: over what the customer paid in the last twelve months, the days from each item's
       due date to its payment (the later date of the two lines matched), weighted by the amount paid; early
       payments count as 0. Credit notes and exchange differences are not payments.
@@ -140,25 +141,16 @@ class DunningPaymentBehaviour(models.Model):
             movements AS (
                 SELECT aml.company_id, %(group)s AS partner_id, date_trunc('month', aml.date)::date AS month,
                        SUM(aml.balance) AS amount,
-                       SUM(aml.balance) FILTER (WHERE move.move_type = 'out_invoice' AND aml.balance > 0) AS sales
+                       SUM(aml.balance) FILTER (WHERE journal.type = 'sale' AND aml.balance > 0) AS sales
                   FROM account_move_line aml
                   JOIN account_account account ON account.id = aml.account_id
-                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN account_journal journal ON journal.id = aml.journal_id
                   JOIN res_partner partner ON partner.id = aml.partner_id
                  WHERE aml.company_id IN %(companies)s AND aml.parent_state = 'posted'
                    AND account.account_type = 'asset_receivable' AND aml.date <= %(last)s %(partner_filter)s
               GROUP BY 1, 2, 3
             ),
-            balances AS (
-                SELECT who.company_id, who.partner_id, points.point, COALESCE(SUM(movement.amount), 0) AS balance
-                  FROM (SELECT DISTINCT company_id, partner_id FROM movements) who
-            CROSS JOIN points
-             LEFT JOIN movements movement
-                       ON movement.company_id = who.company_id
-                      AND COALESCE(movement.partner_id, 0) = COALESCE(who.partner_id, 0)
-                      AND movement.month <= date_trunc('month', points.point)
-              GROUP BY 1, 2, 3
-            ),
+            balances AS (%(balances)s),
             steps AS (
                 SELECT balance.company_id, balance.partner_id, balance.point, balance.balance, movement.month,
                        movement.sales,
@@ -193,21 +185,41 @@ class DunningPaymentBehaviour(models.Model):
                            AND crossing.point = balance.point
             """,
             points=SQL(", ").join(SQL("(%s::date)", point) for point in points), group=group,
+            # On one day, the balance is all the movements (none is later); on several, each day's own.
+            balances=SQL(
+                """
+                SELECT company_id, partner_id, %s::date AS point, SUM(amount) AS balance
+                  FROM movements
+              GROUP BY 1, 2
+                """, points[0],
+            ) if len(points) == 1 else SQL(
+                """
+                SELECT who.company_id, who.partner_id, points.point, COALESCE(SUM(movement.amount), 0) AS balance
+                  FROM (SELECT DISTINCT company_id, partner_id FROM movements) who
+            CROSS JOIN points
+             LEFT JOIN movements movement
+                       ON movement.company_id = who.company_id
+                      AND COALESCE(movement.partner_id, 0) = COALESCE(who.partner_id, 0)
+                      AND movement.month <= date_trunc('month', points.point)
+              GROUP BY 1, 2, 3
+                """,
+            ),
             companies=tuple(companies.ids), last=max(points), lookback=DSO_LOOKBACK_MONTHS,
-            partner_filter=SQL("AND partner.commercial_partner_id IN %s", tuple(partner_ids))
-            if partner_ids else SQL(),
+            partner_filter=SQL(
+                "AND aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN %s)",
+                tuple(partner_ids)) if partner_ids else SQL(),
         )
 
     @api.model
     def _payments_sql(self, companies, since=None, until=None):
         """Rows (id, company_id, partner_id, move_id, item_id, payment_move_id, amount, date, days_late, charges) of
         the payments matched with customer invoices, one per partial reconciliation, dated after ``since`` and up
-        to ``until`` when given. Credit notes and exchange differences are not payments; ``charges`` tells a
-        charges invoice (its lateness is no debt the customer ran late on)."""
+        to ``until`` when given. Credit notes (what a sales journal credits) and exchange differences are not
+        payments; ``charges`` tells a charges invoice (its lateness is no debt the customer ran late on)."""
         return SQL(
             """
             SELECT partial.id, item.company_id, partner.commercial_partner_id AS partner_id, item.move_id,
-                   item.id AS item_id, payment_move.id AS payment_move_id, partial.amount, partial.max_date AS date,
+                   item.id AS item_id, payment.move_id AS payment_move_id, partial.amount, partial.max_date AS date,
                    partial.max_date - COALESCE(item.date_maturity, item.date) AS days_late,
                    COALESCE(invoice.dunning_charges_kind, '') != '' AS charges
               FROM account_partial_reconcile partial
@@ -216,13 +228,12 @@ class DunningPaymentBehaviour(models.Model):
               JOIN account_move invoice ON invoice.id = item.move_id
               JOIN res_partner partner ON partner.id = item.partner_id
               JOIN account_move_line payment ON payment.id = partial.credit_move_id
-              JOIN account_move payment_move ON payment_move.id = payment.move_id
+              JOIN account_journal payment_journal ON payment_journal.id = payment.journal_id
              WHERE item.company_id IN %(companies)s AND account.account_type = 'asset_receivable'
                AND item.parent_state = 'posted' AND payment.parent_state = 'posted'
-               AND invoice.move_type = 'out_invoice'
-               AND payment_move.move_type NOT IN ('out_refund', 'out_invoice')
+               AND invoice.move_type = 'out_invoice' AND payment_journal.type != 'sale'
                AND NOT EXISTS (SELECT 1 FROM account_partial_reconcile exchange
-                                WHERE exchange.exchange_move_id = payment_move.id)
+                                WHERE exchange.exchange_move_id = payment.move_id)
                %(since)s %(until)s
             """,
             companies=tuple(companies.ids) or (0,),
@@ -252,13 +263,18 @@ class DunningPaymentBehaviour(models.Model):
                  WHERE invoice.payment_state IN ('paid', 'in_payment')
               GROUP BY 1, 2, 3
             ),
+            reminded AS (
+                SELECT DISTINCT invoice.move_id, line.communication_id
+                  FROM paid_invoices invoice
+                  JOIN dunning_line line ON line.invoice_id = invoice.move_id
+                 WHERE line.line_type = 'due' AND line.state = 'sent' AND line.date <= invoice.paid_on
+            ),
             reminders AS (
                 SELECT invoice.company_id, invoice.partner_id, COUNT(*) AS invoices,
-                       SUM((SELECT COUNT(DISTINCT line.communication_id)
-                              FROM dunning_line line
-                             WHERE line.invoice_id = invoice.move_id AND line.line_type = 'due'
-                               AND line.state = 'sent' AND line.date <= invoice.paid_on))::numeric AS reminders
+                       SUM(COALESCE(reminded.count, 0))::numeric AS reminders
                   FROM paid_invoices invoice
+             LEFT JOIN (SELECT move_id, COUNT(*) AS count FROM reminded GROUP BY move_id) reminded
+                       USING (move_id)
               GROUP BY 1, 2
             ),
             aged AS (%(aged)s),
