@@ -114,28 +114,38 @@ class DunningCommunication(models.Model):
             )
             self.env.cr.execute(SQL(
                 """
-                SELECT communication_id, currency_id, COUNT(DISTINCT invoice_id) FILTER (WHERE line_type = 'due'),
-                       SUM(amount_residual), SUM(indemnity_amount + interest_amount), SUM(earlier_charges_amount)
-                  FROM dunning_line
-                 WHERE communication_id IN %s
-              GROUP BY communication_id, currency_id
+                SELECT line.communication_id, line.currency_id, communication.company_id, communication.date,
+                       company.currency_id,
+                       COUNT(DISTINCT line.invoice_id) FILTER (WHERE line.line_type = 'due'),
+                       SUM(line.amount_residual), SUM(line.indemnity_amount + line.interest_amount),
+                       SUM(line.earlier_charges_amount)
+                  FROM dunning_line line
+                  JOIN dunning_communication communication ON communication.id = line.communication_id
+                  JOIN res_company company ON company.id = communication.company_id
+                 WHERE line.communication_id IN %s
+              GROUP BY line.communication_id, line.currency_id, communication.company_id, communication.date,
+                       company.currency_id
                 """, tuple(stored),
             ))
-            today = fields.Date.context_today(self)
+            rows = self.env.cr.fetchall()
+            Currency, Company = self.env["res.currency"], self.env["res.company"]
+            currencies = {currency.id: currency for currency in Currency.browse({row[4] for row in rows})}
             rates = {}
-            for communication_id, currency_id, count, due, charges, earlier in self.env.cr.fetchall():
-                communication = self.env[self._name].browse(communication_id).with_prefetch(stored)
-                company = communication.company_id
-                key = (currency_id, company, communication.date or today)
-                if key not in rates:
-                    currency = self.env["res.currency"].browse(currency_id)
-                    rates[key] = currency._get_conversion_rate(currency, company.currency_id, company, key[2])
-                rate = rates[key]
+            for communication_id, currency_id, company_id, date, company_currency, count, due, charges, earlier in rows:
+                rate = 1.0
+                if currency_id != company_currency:
+                    key = (currency_id, company_id, date)
+                    if key not in rates:
+                        currency = Currency.browse(currency_id)
+                        rates[key] = currency._get_conversion_rate(currency, currencies[company_currency],
+                                                                   Company.browse(company_id), date)
+                    rate = rates[key]
+                round_amount = currencies[company_currency].round
                 total = totals[communication_id]
                 total[0] += count
-                total[1] += company.currency_id.round(float(due) * rate)
-                total[2] += company.currency_id.round(float(charges) * rate)
-                total[3] += company.currency_id.round(float(earlier) * rate)
+                total[1] += round_amount(float(due) * rate)
+                total[2] += round_amount(float(charges) * rate)
+                total[3] += round_amount(float(earlier) * rate)
         for communication in self:
             count, due, charges, earlier = totals[communication._origin.id]
             round_amount = communication.currency_id.round
@@ -353,6 +363,13 @@ class DunningCommunication(models.Model):
             self.company_id, self._regime(), min(lines.mapped("interest_date_from")),
             max(lines.mapped("interest_date_to")),
         )
+
+    def _letter_addressee(self):
+        """Who the letter's address block names: the recipient when it has a postal address of its own, else
+        the customer, the letter then being for the recipient's attention."""
+        self.ensure_one()
+        contact = self.contact_id
+        return contact if contact.street or contact.city else self.partner_id
 
     def _place_and_date(self):
         """"Lyon, 30/06/2026": where the letter is written, and when: the day it is sent, or printed before."""

@@ -102,6 +102,13 @@ class TestDunningDocuments(DunningCommon):
         self.assertIn("3 place Bellecour", html)
         self.assertIn("Boulangerie Test SARL", text)
         self.assertIn("12 rue de la République", text)
+        # a recipient without an address of their own: the letter goes to the customer's, for their attention
+        accountant = self.env["res.partner"].create({"name": "Paul Comptable", "parent_id": self.business.id,
+                                                     "type": "invoice"})
+        communication.contact_id = accountant
+        text = self.pdf_text("dunning_pis.action_report_dunning_letter", communication)
+        self.assertIn("12 rue de la République", text)
+        self.assertIn("For the attention of Paul Comptable", text)
         self.assertIn("Lyon, 06/30/2026", text)
         self.assertIn("Registered letter with acknowledgement of receipt", text)
         self.assertIn("Dear Sir or Madam,", text)
