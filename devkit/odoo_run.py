@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 
-from . import console, odoo_locator, venv
+from . import console, odoo_locator, system_packages, venv
 from .cluster import Cluster, find_bindir, free_port
 from .odoo_log import OdooLogSummary
 from .paths import ADDON, LOGS, ODOO_DATA, STATE
@@ -52,7 +52,7 @@ class OdooRunner:
         self.cluster = cluster
 
     def environ(self):
-        return {**os.environ, **self.cluster.environ(), "PYTHONUNBUFFERED": "1"}
+        return system_packages.environ({**os.environ, **self.cluster.environ(), "PYTHONUNBUFFERED": "1"})
 
     def common_options(self):
         return [
