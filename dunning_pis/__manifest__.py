@@ -28,6 +28,7 @@
         "report/report_sepa_mandate.xml",
         "data/mail_template_statement.xml",
         "views/pay_by_bank_templates.xml",
+        "views/dunning_pay_total_templates.xml",
         "data/payment_provider_data.xml",
         "data/mail_template_pay_by_bank.xml",
         "data/mail_template_installment_plan.xml",

@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
+from odoo.addons.payment import utils as payment_utils
+
 from ..receivables import qr_codes
 from ..receivables.balance import Position
 from ..receivables.late_charges import Regime
@@ -405,6 +407,30 @@ class DunningCommunication(models.Model):
             codes.append({"image": qr_codes.png(line.pay_url, box_size=4).decode(), "amount": line.amount_residual,
                           "currency": line.currency_id, "label": line.label})
         return codes
+
+    def _pay_total(self):
+        """What one payment by bank of this reminder settles today: (the open invoices and credit notes it listed,
+        their net total), the listed items as they stand now — a payment or credit received since the reminder
+        lowers it. Euros only, as payment initiation."""
+        self.ensure_one()
+        items = self.line_ids.filtered(lambda line: line.line_type in ("due", "credit")).move_line_id.sudo()
+        open_items = items.filtered(lambda item: not item.reconciled)
+        if not open_items or any(item.currency_id.name != "EUR" for item in open_items):
+            return self.env["account.move"], 0.0
+        moves = open_items.move_id.filtered(
+            lambda move: move.state == "posted" and move.move_type in ("out_invoice", "out_refund"))
+        currency = open_items.currency_id
+        return moves, currency.round(sum(open_items.mapped("amount_residual_currency")))
+
+    def _pay_total_url(self):
+        """The page of the reminder's "Pay by bank" button, when its total can be paid by bank."""
+        self.ensure_one()
+        moves, total = self._pay_total()
+        invoices = moves.filtered(lambda move: move.move_type == "out_invoice")
+        if total <= 0 or not invoices or not invoices[:1]._pay_by_bank_provider():
+            return ""
+        return (f"{self.get_base_url()}/my/reminders/{self.id}/pay_by_bank"
+                f"?access_token={payment_utils.generate_access_token(self.id, self.name, env=self.env)}")
 
     def _controller(self):
         self.ensure_one()
