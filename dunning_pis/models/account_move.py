@@ -184,6 +184,13 @@ class AccountMove(models.Model):
             return None
         return discount_date, offer["amount_due"]
 
+    def _dunning_mentions_state_discount_terms(self):
+        """Whether the payment mentions of this invoice state its early-payment terms (a discount or its absence),
+        which Odoo's own lines would then repeat."""
+        self.ensure_one()
+        return bool(self.move_type == "out_invoice" and self.company_id.dunning_legal_mentions
+                    and self.invoice_date_due and self.invoice_payment_term_id.early_discount)
+
     def _dunning_legal_mentions(self):
         """The payment mentions French law wants on a customer invoice, in the customer's language:
         due date, early-payment terms, late-payment interest rate, and for businesses the recovery indemnity.
