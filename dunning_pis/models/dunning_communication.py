@@ -37,7 +37,7 @@ class DunningCommunication(models.Model):
     _order = "date desc, id desc"
 
     name = fields.Char(readonly=True, copy=False, default=lambda self: self.env._("New"))
-    run_id = fields.Many2one("dunning.run", index=True, ondelete="cascade", readonly=True)
+    run_id = fields.Many2one("dunning.run", string="Dunning run", index=True, ondelete="cascade", readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True,
                                  default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -442,7 +442,8 @@ class DunningCommunication(models.Model):
         self.call_activity_id = self.partner_id.activity_schedule(
             "mail.mail_activity_data_call",
             summary=self.env._("Call about %(count)s overdue invoices (%(communication)s)",
-                      count=self.invoice_count, communication=self.name),
+                               count=self.invoice_count, communication=self.name) if self.invoice_count != 1
+            else self.env._("Call about an overdue invoice (%(communication)s)", communication=self.name),
             note=script,
             user_id=self._controller().id,
             date_deadline=fields.Date.context_today(self),
