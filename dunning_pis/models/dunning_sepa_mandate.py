@@ -26,7 +26,7 @@ class DunningSepaMandate(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, tracking=True)
     debtor_name = fields.Char(string="Account holder", required=True, tracking=True)
     iban = fields.Char(string="IBAN", required=True, tracking=True)
-    iban_display = fields.Char(string="IBAN", compute="_compute_iban_display",
+    iban_display = fields.Char(string="IBAN, grouped", compute="_compute_iban_display",
                                help="The IBAN in groups of four characters, as written on paper.")
     bic = fields.Char(string="BIC", tracking=True)
     signature_date = fields.Date(string="Signed on", tracking=True)
