@@ -24,7 +24,8 @@ class AccountMoveSend(models.AbstractModel):
             discounted=formatLang(env, amount, currency_obj=move.currency_id),
             amount=formatLang(env, move.amount_residual, currency_obj=move.currency_id),
         )
-        return self._dunning_above_signature(body, Markup('<p class="dunning-early-discount">%s</p>') % sentence)
+        paragraph = Markup('<p class="dunning-early-discount" style="margin: 0 0 12px 0; font-size: 13px;">%s</p>')
+        return self._dunning_above_signature(body, paragraph % sentence)
 
     @api.model
     def _dunning_above_signature(self, body, paragraph):

@@ -409,12 +409,19 @@ class DunningCommunication(models.Model):
         return codes
 
     def _pay_total(self):
-        """What one payment by bank of this reminder settles today: (the open invoices and credit notes it listed,
-        their net total), the listed items as they stand now — a payment or credit received since the reminder
-        lowers it. Euros only, as payment initiation."""
+        """What one payment by bank of this reminder settles today: (the open invoices it listed and the customer's
+        credit notes, their net total), as they stand now: a payment or credit received since the reminder lowers
+        it. Euros only, as payment initiation."""
         self.ensure_one()
-        items = self.line_ids.filtered(lambda line: line.line_type in ("due", "credit")).move_line_id.sudo()
-        open_items = items.filtered(lambda item: not item.reconciled)
+        items = self.line_ids.filtered(lambda line: line.line_type == "due").move_line_id.sudo()
+        # every credit the customer has now, those the reminder listed and those received since
+        credits = self.env["account.move.line"].sudo().search([
+            ("company_id", "=", self.company_id.id),
+            ("partner_id", "child_of", self.partner_id.commercial_partner_id.id),
+            ("account_type", "=", "asset_receivable"), ("parent_state", "=", "posted"), ("reconciled", "=", False),
+            ("amount_residual", "<", 0),
+        ])
+        open_items = items.filtered(lambda item: not item.reconciled) | credits
         if not open_items or any(item.currency_id.name != "EUR" for item in open_items):
             return self.env["account.move"], 0.0
         moves = open_items.move_id.filtered(

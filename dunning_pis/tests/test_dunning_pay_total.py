@@ -70,6 +70,16 @@ class TestReminderPayTotal(PayByBankCommon):
         ).create({"amount": 100.0, "payment_date": "2026-10-13"})._create_payments()
         self.assertEqual(self.communication._pay_total()[1], 350.0)
         self.assertIn("350.00", self.page(self.communication._pay_total_url()).text)
+        # a payment received since and not matched yet counts too: only what is left is asked for
+        payment = self.env["account.payment"].create({
+            "payment_type": "inbound", "partner_type": "customer", "partner_id": self.customer.id, "amount": 80.0,
+            "date": "2026-10-14", "journal_id": self.company_data["default_journal_bank"].id,
+        })
+        payment.action_post()
+        self.assertEqual(self.communication._pay_total()[1], 270.0)
+        payment.action_draft()
+        payment.action_cancel()
+        self.assertEqual(self.communication._pay_total()[1], 350.0)
 
     def test_the_page_needs_the_reminders_token(self):
         url = self.communication._pay_total_url()

@@ -69,8 +69,9 @@ class DunningInstallmentPlanWizard(models.TransientModel):
                 continue
             kind = (self.env._("Equal installments:") if not wizard.first_amount
                     else self.env._("A first installment of the amount given, the rest split equally:"))
-            lines = [f"{format_date(self.env, part.due_date)}: "
-                     f"{formatLang(self.env, float(part.amount), currency_obj=wizard.currency_id)}" for part in parts]
+            lines = [self.env._("%(date)s: %(amount)s", date=format_date(self.env, part.due_date),
+                                amount=formatLang(self.env, float(part.amount), currency_obj=wizard.currency_id))
+                     for part in parts]
             wizard.schedule_preview = "\n".join([kind, *lines])
 
     def _schedule(self):
