@@ -13,11 +13,13 @@ MAX_AMOUNT = Decimal(10) ** 12
 
 
 class BankError(Exception):
-    """The bank could not be reached, refused the call, or answered something we cannot read."""
+    """The bank could not be reached, refused the call, or answered something we cannot read
+    (``unreadable``: it did answer, and not what its standard says it answers)."""
 
-    def __init__(self, message, http_status=None):
+    def __init__(self, message, http_status=None, unreadable=False):
         super().__init__(message)
         self.http_status = http_status
+        self.unreadable = unreadable
 
 
 @dataclasses.dataclass(frozen=True)

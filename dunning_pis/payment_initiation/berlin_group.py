@@ -81,7 +81,7 @@ class BerlinGroupAdapter(PaymentInitiationAdapter):
             if not isinstance(href, str) or not isinstance(resource_id, str) or not href or not resource_id:
                 raise TypeError("no payment id or approval link")
         except (KeyError, TypeError, statuses.UnknownStatus) as error:
-            raise BankError(f"unreadable payment initiation answer: {error!r}") from error
+            raise BankError(f"unreadable payment initiation answer: {error!r}", unreadable=True) from error
         return PaymentStatus(resource_id=resource_id, status=status, approval_url=urljoin(self.client.base_url, href),
                              amount=order.amount, currency=order.currency, end_to_end_id=order.end_to_end_id)
 
@@ -99,4 +99,4 @@ class BerlinGroupAdapter(PaymentInitiationAdapter):
                                  currency=str(data["instructedAmount"]["currency"]),
                                  end_to_end_id=str(data.get("endToEndIdentification") or "") or None)
         except (KeyError, TypeError, InvalidOperation, statuses.UnknownStatus) as error:
-            raise BankError(f"unreadable payment status: {error!r}") from error
+            raise BankError(f"unreadable payment status: {error!r}", unreadable=True) from error

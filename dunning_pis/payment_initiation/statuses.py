@@ -28,6 +28,8 @@ CODES = {
     "CANC": (CANCEL, 9),  # Cancelled before execution
 }
 FINAL_RANK = 9
+# The payer has yet to approve the payment at their bank (PATC: some of several approvals are missing).
+BEFORE_APPROVAL = frozenset({"RCVD", "PATC"})
 
 # STET v1.6 Part 2 §4.1 (PaymentInformationStatusCode and TransactionIndividualStatusCode): no ACCC,
 # ACFC nor PATC. Berlin Group 1.3.12, components/schemas/transactionStatus: all fourteen.

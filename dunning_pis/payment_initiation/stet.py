@@ -78,7 +78,7 @@ class StetAdapter(PaymentInitiationAdapter):
         approval = links.get("consentApproval") if isinstance(links, dict) else None
         href = approval.get("href") if isinstance(approval, dict) else None
         if not resource_id or not isinstance(href, str) or not href:
-            raise BankError("the bank's answer has no payment request location or approval link")
+            raise BankError("the bank's answer has no payment request location or approval link", unreadable=True)
         return PaymentStatus(resource_id=resource_id, status="RCVD", approval_url=urljoin(self.client.base_url, href),
                              amount=order.amount, currency=order.currency, end_to_end_id=order.end_to_end_id)
 
@@ -113,5 +113,5 @@ def _read(resource_id, data):
             needs_confirmation="confirmation" in links and status in ("ACCP", "ACTC"),
         )
     except (KeyError, IndexError, TypeError, AttributeError, InvalidOperation, statuses.UnknownStatus) as error:
-        raise BankError(f"unreadable payment request status: {error!r}") from error
+        raise BankError(f"unreadable payment request status: {error!r}", unreadable=True) from error
 

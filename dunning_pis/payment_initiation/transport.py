@@ -109,7 +109,8 @@ class ApiClient:
             if not isinstance(token, str) or not token.isascii() or not token.isprintable() or not token:
                 raise ValueError("not a token")
         except (ValueError, KeyError, TypeError) as error:
-            raise BankError(f"the bank's token endpoint answered no usable access token: {error!r}") from error
+            raise BankError(f"the bank's token endpoint answered no usable access token: {error!r}",
+                            unreadable=True) from error
         TOKENS.put(key, token, expires_in)
         return token
 
@@ -169,7 +170,7 @@ def _json_object(response):
     try:
         data = response.json()
     except ValueError as error:
-        raise BankError("the bank's answer is not JSON") from error
+        raise BankError("the bank's answer is not JSON", unreadable=True) from error
     if not isinstance(data, dict):
-        raise BankError("the bank's answer is not a JSON object")
+        raise BankError("the bank's answer is not a JSON object", unreadable=True)
     return data

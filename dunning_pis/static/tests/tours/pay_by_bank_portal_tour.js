@@ -1,6 +1,7 @@
 import { registry } from "@web/core/registry";
 
-// A customer opens their invoice in the portal, chooses to pay by bank, and sees what they will approve.
+// A customer opens their invoice in the portal, chooses to pay by bank, sees what they will approve, and
+// finds their bank by typing its name.
 registry.category("web_tour.tours").add("dunning_pis_pay_by_bank_portal", {
     steps: () => [
         {
@@ -12,6 +13,15 @@ registry.category("web_tour.tours").add("dunning_pis_pay_by_bank_portal", {
         {
             content: "The amount to approve in the bank is shown",
             trigger: "#pay_by_bank_amount:contains('1,234.00')",
+        },
+        {
+            content: "The banks of the directory are offered by name",
+            trigger: "datalist#pay_by_bank_banks option[value='Banque Exemple (STET)']:not(:visible)",
+        },
+        {
+            content: "The payer types their bank's name",
+            trigger: "input#pay_by_bank_bank",
+            run: "edit Banque Exemple (STET)",
         },
         {
             content: "One button leads to the bank",
