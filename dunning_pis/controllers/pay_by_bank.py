@@ -63,7 +63,7 @@ class PayByBankController(PaymentPortal):
         """The bank choice of a transaction made elsewhere: Odoo's own Pay button, an installment plan's page."""
         tx_sudo = self._pay_by_bank_transaction(reference, access_token)
         if not tx_sudo:
-            return request.not_found()
+            raise request.not_found()
         if tx_sudo.provider_reference or tx_sudo.state != "draft":
             return request.redirect(tx_sudo._pay_by_bank_url(RETURN_URL), local=False)
         provider_sudo = tx_sudo.provider_id
@@ -149,7 +149,7 @@ class PayByBankController(PaymentPortal):
         stands, and show it; the page reloads itself until the bank settles or rejects it."""
         tx_sudo = self._pay_by_bank_transaction(reference, access_token)
         if not tx_sudo:
-            return request.not_found()
+            raise request.not_found()
         if tx_sudo._pay_by_bank_read_due():
             try:
                 tx_sudo._pay_by_bank_fetch(payer=_current_payer())
@@ -183,7 +183,7 @@ class PayByBankController(PaymentPortal):
         provider_sudo = request.env["payment.provider"].sudo().browse(provider_id).exists()
         if not provider_sudo or provider_sudo.code != const.PROVIDER_CODE \
                 or not provider_sudo.pay_by_bank_signing_certificate:
-            return request.not_found()
+            raise request.not_found()
         return request.make_response(provider_sudo.pay_by_bank_signing_certificate,
                                      headers=[("Content-Type", "application/x-pem-file")])
 

@@ -526,13 +526,19 @@ class TestPayByBankMutualTls(PayByBankCommon):
 
     def test_key_files_are_private_one_per_content_and_removed_when_the_key_changes(self):
         self.start_payment(self.invoice(801.0))
-        files = sorted(self.key_folder().glob("*.pem"))
-        self.assertEqual(len(files), 3, "QWAC certificate, QWAC key, the banks' authority (one file for both)")
-        self.assertEqual({oct(os.stat(path).st_mode & 0o777) for path in files}, {"0o600"})
-        key_file = self.key_folder() / _sha256(self.provider.pay_by_bank_tls_key)
-        self.assertTrue(key_file.exists())
+        folder = self.key_folder()
+        self.assertEqual(oct(os.stat(folder).st_mode & 0o777), "0o700")
+        ca = self.aspsp.sudo().ca_certificates
+        files = [folder / _sha256(content) for content in (
+            self.provider.pay_by_bank_tls_certificate, self.provider.pay_by_bank_tls_key, ca)]
+        for path in files:
+            self.assertTrue(path.exists(), path)
+            self.assertEqual(oct(os.stat(path).st_mode & 0o777), "0o600")
+        self.assertEqual(self.aspsps["stet"].sudo().ca_certificates, self.aspsps["berlin_group"].sudo().ca_certificates,
+                         "both banks have the same authority here: one file for both")
         self.provider.pay_by_bank_tls_key_new = self.qseal_key  # another key (any RSA key will do here)
-        self.assertFalse(key_file.exists(), "the old key's file is gone")
+        self.assertFalse(files[1].exists(), "the old key's file is gone")
+        self.assertTrue(files[0].exists(), "the certificate did not change")
         self.assertEqual(self.provider.pay_by_bank_tls_key, self.qseal_key)
 
     def test_without_the_qwac_the_bank_refuses_and_the_payer_is_told(self):
@@ -565,7 +571,6 @@ class TestPayByBankKeys(PayByBankCommon):
         self.assertNotIn("PRIVATE KEY", json.dumps(read))
 
     def test_a_new_key_replaces_the_old_one_and_garbage_is_refused(self):
-        _other_key, _certificate = self.qseal_key, self.qseal_certificate
         self.provider.pay_by_bank_signing_key_new = False  # nothing typed: the key stays
         self.assertEqual(self.provider.pay_by_bank_signing_key, self.qseal_key)
         with self.assertRaises(ValidationError):
