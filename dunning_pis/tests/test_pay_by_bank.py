@@ -20,7 +20,7 @@ from odoo.tools import config, mute_logger
 
 from sandboxes.bank import SandboxBank
 
-from ..models.payment_transaction import NOTIFICATION_URL, RETURN_URL
+from ..models.payment_transaction import BANK_PAGE_URL, NOTIFICATION_URL, RETURN_URL
 from .pay_by_bank_common import CLIENT, PAYER_IBANS, PayByBankCommon
 
 WEBHOOK_LOGGERS = ("odoo.addons.dunning_pis.controllers.pay_by_bank", "odoo.addons.payment.models.payment_transaction",
@@ -392,7 +392,7 @@ class TestPayByBankStandardFlow(PayByBankCommon):
             "amount": 312.0, "currency_id": invoice.currency_id.id, "partner_id": self.customer.id,
             "invoice_ids": [(6, 0, invoice.ids)], "operation": "online_redirect",
         })
-        bank_page = tx._pay_by_bank_url("/payment/pay_by_bank/bank")
+        bank_page = tx._pay_by_bank_url(BANK_PAGE_URL)
         self.approve(bank_page)
         self.assertPaid(invoice)
         self.assertEqual(self.url_open(bank_page, allow_redirects=False).status_code, 303,
@@ -676,6 +676,14 @@ class TestPayByBankPortalTour(PayByBankCommon):
         invoice = self.invoice(1234.0)
         self.start_tour(invoice.get_portal_url(), "dunning_pis_pay_by_bank_portal")
         self.approve(self.start_payment(invoice))
+        self.assertPaid(invoice)
+
+    def test_odoos_pay_button_leads_to_the_bank_choice_in_chromium(self):
+        invoice = self.invoice(432.0)
+        self.start_tour(invoice.get_portal_url(), "dunning_pis_pay_by_bank_pay_button")
+        tx = self.transaction(invoice)
+        self.assertEqual((tx.state, tx.provider_reference), ("draft", False), "nothing sent before the choice")
+        self.approve(tx._pay_by_bank_url(BANK_PAGE_URL))
         self.assertPaid(invoice)
 
 

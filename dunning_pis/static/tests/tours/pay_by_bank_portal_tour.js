@@ -29,3 +29,34 @@ registry.category("web_tour.tours").add("dunning_pis_pay_by_bank_portal", {
         },
     ],
 });
+
+// Odoo's own Pay button: the payment form's redirect form leads to Odoo's bank choice page, its query
+// string (the payment's reference and token) kept by the form's hidden fields.
+registry.category("web_tour.tours").add("dunning_pis_pay_by_bank_pay_button", {
+    steps: () => [
+        {
+            content: "The invoice page's Pay button opens Odoo's payment form",
+            trigger: "a[data-bs-target='#pay_with']",
+            run: "click",
+        },
+        {
+            content: "The payer picks Pay by bank",
+            trigger: "#pay_with input[name='o_payment_radio'][data-provider-code='pay_by_bank']",
+            run: "click",
+        },
+        {
+            content: "and pays",
+            trigger: "#pay_with button[name='o_payment_submit_button']:enabled",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Odoo's page for the payer's bank, for this payment",
+            trigger: ".o_pay_by_bank_page #pay_by_bank_amount:contains('432.00')",
+        },
+        {
+            content: "where the payer finds their bank",
+            trigger: "form.o_pay_by_bank_choice input#pay_by_bank_bank",
+        },
+    ],
+});
