@@ -55,5 +55,6 @@
     "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/dunning_demo.xml",
+        "demo/pay_by_bank_demo.xml",
     ],
 }

@@ -20,3 +20,4 @@ from . import dunning_installment
 from . import dunning_direct_debit_batch
 from . import payment_provider
 from . import payment_transaction
+from . import pay_by_bank_aspsp
