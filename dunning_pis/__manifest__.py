@@ -28,7 +28,6 @@
         "report/report_sepa_mandate.xml",
         "data/mail_template_statement.xml",
         "views/pay_by_bank_templates.xml",
-        "views/dunning_pay_total_templates.xml",
         "data/payment_provider_data.xml",
         "data/mail_template_pay_by_bank.xml",
         "data/mail_template_installment_plan.xml",
@@ -56,5 +55,6 @@
     "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/dunning_demo.xml",
+        "demo/pay_by_bank_demo.xml",
     ],
 }

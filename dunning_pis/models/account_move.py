@@ -290,8 +290,11 @@ class AccountMove(models.Model):
     def _pay_by_bank_in_progress(self):
         """Whether a payment by bank of these invoices was approved and awaits the bank's settlement: another
         one would pay them twice."""
-        return any(tx.provider_code == PROVIDER_CODE and tx.state in ("pending", "authorized")
-                   for tx in self.transaction_ids)
+        return any(tx.provider_code == PROVIDER_CODE and (
+            tx.state in ("pending", "authorized")
+            # approved at the bank, then an answer that could not be read: the poll goes on with it
+            or (tx.state == "error" and tx.pay_by_bank_status not in (False, "RCVD") and tx._pay_by_bank_awaits_bank())
+        ) for tx in self.transaction_ids)
 
     @api.depends("transaction_ids.state", "state", "payment_state")
     def _compute_pay_by_bank(self):
