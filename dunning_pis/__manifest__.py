@@ -66,5 +66,6 @@
     "demo": [
         "demo/dunning_demo.xml",
         "demo/dunning_demo_cockpit.xml",
+        "demo/pay_by_bank_demo.xml",
     ],
 }

@@ -27,3 +27,5 @@ from . import dunning_collection_report
 from . import dunning_dispute_report
 from . import dunning_dashboard
 from . import dunning_run_cockpit
+from . import ir_actions_report
+from . import pay_by_bank_aspsp

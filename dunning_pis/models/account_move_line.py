@@ -34,7 +34,7 @@ class AccountMoveLine(models.Model):
         self.env.cr.execute(SQL(
             """
             SELECT aml.id, aml.move_id, partner.commercial_partner_id, COALESCE(aml.date_maturity, aml.date),
-                   aml.date, aml.amount_residual, aml.amount_residual_currency, aml.currency_id,
+                   aml.date, aml.amount_residual, aml.amount_residual_currency, aml.currency_id, aml.amount_currency,
                    aml.no_followup, move.move_type, move.dunning_charges_kind, move.reversed_entry_id,
                    move.dunning_disputed IS TRUE OR COALESCE(move.dunning_promise_date >= %(date)s, FALSE),
                    EXISTS (
@@ -57,17 +57,20 @@ class AccountMoveLine(models.Model):
             if partner_ids is not None else SQL(),
         ))
         positions = {}
-        for (line_id, move_id, customer_id, due, line_date, balance, residual_currency, currency_id, no_followup,
-             move_type, charges_kind, reversed_move_id, paused, in_plan) in self.env.cr.fetchall():
+        for (line_id, move_id, customer_id, due, line_date, balance, residual_currency, currency_id, amount_currency,
+             no_followup, move_type, charges_kind, reversed_move_id, paused,
+             in_plan) in self.env.cr.fetchall():
             position = positions.setdefault(customer_id, Position(customer_id))
             residual = Decimal(str(balance))
             if residual < 0:
                 position.credits.append({"id": line_id, "move_id": move_id, "date": line_date, "residual": -residual,
-                                         "reverses": reversed_move_id})
+                                         "residual_currency": Decimal(str(residual_currency)),
+                                         "currency_id": currency_id, "reverses": reversed_move_id})
                 continue
             position.items.append({
                 "id": line_id, "move_id": move_id, "due_date": due, "residual": residual,
                 "residual_currency": Decimal(str(residual_currency)), "currency_id": currency_id,
+                "amount_currency": abs(Decimal(str(amount_currency))),
                 # Late charges are owed on invoices, not on the charges invoices themselves (Code civil 1343-2).
                 "bears_charges": move_type == "out_invoice" and not charges_kind,
                 # Odoo's own follow-up flag; a credit excluded from follow-up still reduces what is claimed.
@@ -191,58 +194,66 @@ class AccountMoveLine(models.Model):
         history = self._dunning_history(on_date, exclude_lines or self.env["dunning.line"])
         payments = self._dunning_payments()
         found = {item["id"]: (position, item) for position in positions.values() for item in position.items}
+        company = self.company_id[:1] or self.env.company
+        customers = self.env["res.partner"].with_company(company).browse(
+            {found[item_id][0].customer_id for item_id in self.ids})
+        # What depends on the customer is read once per customer, not once per item.
+        regimes = {customer.id: customer._dunning_regime() for customer in customers}
+        proceedings = {customer.id: customer.dunning_proceedings_date if customer.dunning_proceedings else None
+                       for customer in customers}
+        digits = {currency.id: currency.decimal_places for currency in self.env["res.currency"].browse(
+            {found[item_id][1]["currency_id"] for item_id in self.ids})}
         rate_tables, figures, indemnity_claimed = {}, {}, dict(history["indemnity"])
-        for line in self.sorted(lambda line: (found[line.id][1]["due_date"], line.id)):
-            (position, item), company, currency = found[line.id], line.company_id, line.currency_id
-            customer = line.partner_id.commercial_partner_id.with_company(company)
-            regime = customer._dunning_regime()
-            claim_indemnity, claim_interest = charges.get(position.customer_id, (False, False))
-            claimed = position.claimed(item)
+        for item_id in sorted(self.ids, key=lambda item_id: (found[item_id][1]["due_date"], item_id)):
+            position, item = found[item_id]
+            customer_id, move_id = position.customer_id, item["move_id"]
+            regime, opening = regimes[customer_id], proceedings[customer_id]
+            claim_indemnity, claim_interest = charges.get(customer_id, (False, False))
             days_late = (on_date - item["due_date"]).days
-            proceedings = customer.dunning_proceedings_date if customer.dunning_proceedings else None
             values = {
                 "days_late": days_late, "amount_residual": float(item["residual_currency"]),
-                "indemnity_amount": 0.0, "indemnity_claimed_date": indemnity_claimed.get(line.move_id.id) or False,
+                "indemnity_amount": 0.0, "indemnity_claimed_date": indemnity_claimed.get(move_id) or False,
                 "interest_amount": 0.0, "interest_date_from": False, "interest_date_to": False,
-                "earlier_indemnity_amount": float(history["earlier_indemnity"].get(line.id, 0)),
-                "earlier_interest_amount": float(history["earlier_interest"].get(line.id, 0)),
+                "earlier_indemnity_amount": float(history["earlier_indemnity"].get(item_id, 0)),
+                "earlier_interest_amount": float(history["earlier_interest"].get(item_id, 0)),
             }
             # L441-10 II: no indemnity when collective proceedings forbid paying the item at its due date, even
             # one claimed before the judgment was known.
-            forbidden = proceedings is not None and item["due_date"] >= proceedings
+            forbidden = opening is not None and item["due_date"] >= opening
             if forbidden:
                 values["earlier_indemnity_amount"] = 0.0
             values["earlier_charges_amount"] = values["earlier_indemnity_amount"] + values["earlier_interest_amount"]
-            late = days_late > 0 and claimed > 0 and item["bears_charges"]
-            if late and claim_indemnity and not forbidden and not indemnity_claimed.get(line.move_id.id):
+            late = days_late > 0 and item["bears_charges"] and position.claimed(item) > 0
+            if late and claim_indemnity and not forbidden and not indemnity_claimed.get(move_id):
                 owed = recovery_indemnity(regime, company.dunning_indemnity_amount)
                 if owed:
-                    values["indemnity_amount"] = company.currency_id._convert(float(owed), currency, company, on_date)
+                    values["indemnity_amount"] = company.currency_id._convert(
+                        float(owed), self.env["res.currency"].browse(item["currency_id"]), company, on_date)
                     # once per invoice, even when several of its maturities are late
-                    indemnity_claimed[line.move_id.id] = on_date
+                    indemnity_claimed[move_id] = on_date
             period = late and claim_interest and interest_period(
-                regime, item["due_date"], on_date, claimed_until=history["claimed_until"].get(line.id),
-                notice_date=history["notice"].get(line.id), proceedings_date=proceedings,
+                regime, item["due_date"], on_date, claimed_until=history["claimed_until"].get(item_id),
+                notice_date=history["notice"].get(item_id), proceedings_date=opening,
             )
             if period:
-                if (company, regime) not in rate_tables:
-                    rate_tables[company, regime] = self.env["dunning.interest.rate"]._rate_table(company, regime)
+                if regime not in rate_tables:
+                    rate_tables[regime] = self.env["dunning.interest.rate"]._rate_table(company, regime)
                 # Credits put against the item stop its interest like payments, converted at its own rate.
                 ratio = item["residual_currency"] / item["residual"]
-                credits = position.allocation.parts.get(line.id, ())
-                paid = [*payments.get(line.id, ()), *((date, amount * ratio) for _credit, date, amount in credits)]
+                credits = position.allocation.parts.get(item_id, ())
+                paid = [*payments.get(item_id, ()), *((date, amount * ratio) for _credit, date, amount in credits)]
                 try:
-                    amount = late_interest(abs(line.amount_currency), item["due_date"], period[1],
-                                           rate_tables[company, regime], paid, currency.decimal_places,
-                                           since=period[0])
+                    amount = late_interest(item["amount_currency"], item["due_date"], period[1], rate_tables[regime],
+                                           paid, digits[item["currency_id"]], since=period[0])
                 except UnknownRate as error:
-                    message = self._dunning_unknown_rate_message(regime, error.half_year, customer, line.move_id)
+                    message = self._dunning_unknown_rate_message(regime, error.half_year, customers.browse(customer_id),
+                                                                 self.env["account.move"].browse(move_id))
                     if problems is None:
                         raise UserError(message) from error
-                    problems[position.customer_id] = message
+                    problems[customer_id] = message
                     continue
                 values.update(interest_amount=float(amount), interest_date_from=period[0], interest_date_to=period[1])
-            figures[line.id] = values
+            figures[item_id] = values
         if problems:
             figures = {item_id: values for item_id, values in figures.items()
                        if found[item_id][0].customer_id not in problems}

@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
+from odoo.addons.payment import utils as payment_utils
+
 from ..receivables import qr_codes
 from ..receivables.balance import Position
 from ..receivables.late_charges import Regime
@@ -35,7 +37,7 @@ class DunningCommunication(models.Model):
     _order = "date desc, id desc"
 
     name = fields.Char(readonly=True, copy=False, default=lambda self: self.env._("New"))
-    run_id = fields.Many2one("dunning.run", index=True, ondelete="cascade", readonly=True)
+    run_id = fields.Many2one("dunning.run", string="Dunning run", index=True, ondelete="cascade", readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True,
                                  default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -114,28 +116,38 @@ class DunningCommunication(models.Model):
             )
             self.env.cr.execute(SQL(
                 """
-                SELECT communication_id, currency_id, COUNT(DISTINCT invoice_id) FILTER (WHERE line_type = 'due'),
-                       SUM(amount_residual), SUM(indemnity_amount + interest_amount), SUM(earlier_charges_amount)
-                  FROM dunning_line
-                 WHERE communication_id IN %s
-              GROUP BY communication_id, currency_id
+                SELECT line.communication_id, line.currency_id, communication.company_id, communication.date,
+                       company.currency_id,
+                       COUNT(DISTINCT line.invoice_id) FILTER (WHERE line.line_type = 'due'),
+                       SUM(line.amount_residual), SUM(line.indemnity_amount + line.interest_amount),
+                       SUM(line.earlier_charges_amount)
+                  FROM dunning_line line
+                  JOIN dunning_communication communication ON communication.id = line.communication_id
+                  JOIN res_company company ON company.id = communication.company_id
+                 WHERE line.communication_id IN %s
+              GROUP BY line.communication_id, line.currency_id, communication.company_id, communication.date,
+                       company.currency_id
                 """, tuple(stored),
             ))
-            today = fields.Date.context_today(self)
+            rows = self.env.cr.fetchall()
+            Currency, Company = self.env["res.currency"], self.env["res.company"]
+            currencies = {currency.id: currency for currency in Currency.browse({row[4] for row in rows})}
             rates = {}
-            for communication_id, currency_id, count, due, charges, earlier in self.env.cr.fetchall():
-                communication = self.env[self._name].browse(communication_id).with_prefetch(stored)
-                company = communication.company_id
-                key = (currency_id, company, communication.date or today)
-                if key not in rates:
-                    currency = self.env["res.currency"].browse(currency_id)
-                    rates[key] = currency._get_conversion_rate(currency, company.currency_id, company, key[2])
-                rate = rates[key]
+            for communication_id, currency_id, company_id, date, company_currency, count, due, charges, earlier in rows:
+                rate = 1.0
+                if currency_id != company_currency:
+                    key = (currency_id, company_id, date)
+                    if key not in rates:
+                        currency = Currency.browse(currency_id)
+                        rates[key] = currency._get_conversion_rate(currency, currencies[company_currency],
+                                                                   Company.browse(company_id), date)
+                    rate = rates[key]
+                round_amount = currencies[company_currency].round
                 total = totals[communication_id]
                 total[0] += count
-                total[1] += company.currency_id.round(float(due) * rate)
-                total[2] += company.currency_id.round(float(charges) * rate)
-                total[3] += company.currency_id.round(float(earlier) * rate)
+                total[1] += round_amount(float(due) * rate)
+                total[2] += round_amount(float(charges) * rate)
+                total[3] += round_amount(float(earlier) * rate)
         for communication in self:
             count, due, charges, earlier = totals[communication._origin.id]
             round_amount = communication.currency_id.round
@@ -354,6 +366,13 @@ class DunningCommunication(models.Model):
             max(lines.mapped("interest_date_to")),
         )
 
+    def _letter_addressee(self):
+        """Who the letter's address block names: the recipient when it has a postal address of its own, else
+        the customer, the letter then being for the recipient's attention."""
+        self.ensure_one()
+        contact = self.contact_id
+        return contact if contact.street or contact.city else self.partner_id
+
     def _place_and_date(self):
         """"Lyon, 30/06/2026": where the letter is written, and when: the day it is sent, or printed before."""
         self.ensure_one()
@@ -389,6 +408,37 @@ class DunningCommunication(models.Model):
                           "currency": line.currency_id, "label": line.label})
         return codes
 
+    def _pay_total(self):
+        """What one payment by bank of this reminder settles today: (the open invoices it listed and the customer's
+        credit notes, their net total), as they stand now: a payment or credit received since the reminder lowers
+        it. Euros only, as payment initiation."""
+        self.ensure_one()
+        items = self.line_ids.filtered(lambda line: line.line_type == "due").move_line_id.sudo()
+        # every credit the customer has now, those the reminder listed and those received since
+        credits = self.env["account.move.line"].sudo().search([
+            ("company_id", "=", self.company_id.id),
+            ("partner_id", "child_of", self.partner_id.commercial_partner_id.id),
+            ("account_type", "=", "asset_receivable"), ("parent_state", "=", "posted"), ("reconciled", "=", False),
+            ("amount_residual", "<", 0),
+        ])
+        open_items = items.filtered(lambda item: not item.reconciled) | credits
+        if not open_items or any(item.currency_id.name != "EUR" for item in open_items):
+            return self.env["account.move"], 0.0
+        moves = open_items.move_id.filtered(
+            lambda move: move.state == "posted" and move.move_type in ("out_invoice", "out_refund"))
+        currency = open_items.currency_id
+        return moves, currency.round(sum(open_items.mapped("amount_residual_currency")))
+
+    def _pay_total_url(self):
+        """The page of the reminder's "Pay by bank" button, when its total can be paid by bank."""
+        self.ensure_one()
+        moves, total = self._pay_total()
+        invoices = moves.filtered(lambda move: move.move_type == "out_invoice")
+        if total <= 0 or not invoices or not invoices[:1]._pay_by_bank_provider():
+            return ""
+        return (f"{self.get_base_url()}/my/reminders/{self.id}/pay_by_bank"
+                f"?access_token={payment_utils.generate_access_token(self.id, self.name, env=self.env)}")
+
     def _controller(self):
         self.ensure_one()
         return self.user_id or self.company_id.dunning_default_controller_id or self.env.user
@@ -399,7 +449,8 @@ class DunningCommunication(models.Model):
         self.call_activity_id = self.partner_id.activity_schedule(
             "mail.mail_activity_data_call",
             summary=self.env._("Call about %(count)s overdue invoices (%(communication)s)",
-                      count=self.invoice_count, communication=self.name),
+                               count=self.invoice_count, communication=self.name) if self.invoice_count != 1
+            else self.env._("Call about an overdue invoice (%(communication)s)", communication=self.name),
             note=script,
             user_id=self._controller().id,
             date_deadline=fields.Date.context_today(self),

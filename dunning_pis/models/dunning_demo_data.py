@@ -53,7 +53,8 @@ class DunningDemoData(models.AbstractModel):
         if self.env["account.move"].search_count([("partner_id", "in", partners.ids)], limit=1):
             return self.env["account.move"]
         if self.env["res.lang"]._lang_get("fr_FR"):
-            partners.filtered(lambda p: p.country_id.code == "FR").lang = "fr_FR"
+            french = partners.filtered(lambda p: p.country_id.code == "FR")
+            (french | french.child_ids).lang = "fr_FR"
         rng = random.Random(19)  # noqa: S311 -- repeatable demo amounts, not secrets
         today = fields.Date.context_today(self)
         step = (FIRST_DUE_OFFSET - LAST_DUE_OFFSET) / (DEMO_INVOICE_COUNT - 1)

@@ -119,24 +119,25 @@ class DunningLine(models.Model):
         return lines
 
     @api.model
-    def _row(self, communication, item, line_type, figures=None, level=None, escalation=False):
-        """The values of one line for ``_insert_for_communications``; ``item`` is an account.move.line."""
+    def _row(self, communication, item, line_type, digits, figures=None, level_id=None, escalation=False):
+        """The values of one line for ``_insert_for_communications``; ``item`` is the journal item as the
+        customer's position holds it (``id``, ``move_id``, ``currency_id``, ``due_date``...)."""
         figures = figures or {}
-        digits = item.currency_id.decimal_places
+        places = digits[item["currency_id"]]
         return {
-            "communication_id": communication.id, "move_line_id": item.id, "invoice_id": item.move_id.id,
-            "line_type": line_type, "escalation": escalation, "level_id": level.id if level else None,
-            "currency_id": item.currency_id.id, "due_date": figures.get("due_date") or item.date_maturity or item.date,
+            "communication_id": communication.id, "move_line_id": item["id"], "invoice_id": item["move_id"],
+            "line_type": line_type, "escalation": escalation, "level_id": level_id or None,
+            "currency_id": item["currency_id"], "due_date": figures.get("due_date") or item.get("due_date"),
             "days_late": figures.get("days_late", 0),
             # The figures are already rounded half-up to their currency: round() only drops float noise
             # that the numeric columns would otherwise keep.
-            "amount_residual": round(figures.get("amount_residual", item.amount_residual_currency), digits),
-            "indemnity_amount": round(figures.get("indemnity_amount", 0.0), digits),
+            "amount_residual": round(figures.get("amount_residual", 0.0), places),
+            "indemnity_amount": round(figures.get("indemnity_amount", 0.0), places),
             "indemnity_claimed_date": figures.get("indemnity_claimed_date") or None,
-            "interest_amount": round(figures.get("interest_amount", 0.0), digits),
+            "interest_amount": round(figures.get("interest_amount", 0.0), places),
             "interest_date_from": figures.get("interest_date_from") or None,
             "interest_date_to": figures.get("interest_date_to") or None,
-            "earlier_charges_amount": round(figures.get("earlier_charges_amount", 0.0), digits),
+            "earlier_charges_amount": round(figures.get("earlier_charges_amount", 0.0), places),
         }
 
     def _total_due(self):

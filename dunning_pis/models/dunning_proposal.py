@@ -50,26 +50,27 @@ class Proposal:
         items = {item["id"]: item for item in self.position.items}
         return sum((self.position.claimed(items[item_id]) for item_id in self.due_item_ids()), Decimal(0))
 
-    def rows(self, communication):
-        """The lines of ``communication`` for ``dunning.line._insert_for_communications``."""
-        env = communication.env
-        Line, Level = env["dunning.line"], env["dunning.level"]
+    def rows(self, communication, digits=None):
+        """The lines of ``communication`` for ``dunning.line._insert_for_communications``, from the position's
+        own data; ``digits`` maps currency ids to their decimals (read once for many proposals)."""
+        Line = communication.env["dunning.line"]
+        if digits is None:
+            currencies = communication.env["res.currency"].with_context(active_test=False).search([])
+            digits = {currency.id: currency.decimal_places for currency in currencies}
         items = {item["id"]: item for item in self.position.items}
-        ids = [*self.due_item_ids(), *(credit["id"] for credit in self.position.credits)]
-        journal_items = env["account.move.line"].browse(ids).with_prefetch(ids)
         rows = []
         for item_id, level_id in [*self.escalations.items(), *self.listed.items()]:
-            item = journal_items.browse(item_id)
-            level = Level.browse(level_id) if level_id else None
-            rows.append(Line._row(communication, item, "due", self.figures[item_id], level,
+            item = items[item_id]
+            rows.append(Line._row(communication, item, "due", digits, self.figures[item_id], level_id,
                                   escalation=item_id in self.escalations))
             on_its_way = self.position.transit.get(item_id)
             if on_its_way:
-                ratio = items[item_id]["residual_currency"] / items[item_id]["residual"]
-                rows.append(Line._row(communication, item, "transit", {
-                    "amount_residual": -float(on_its_way * ratio), "due_date": items[item_id]["due_date"],
+                ratio = item["residual_currency"] / item["residual"]
+                rows.append(Line._row(communication, item, "transit", digits, {
+                    "amount_residual": -float(on_its_way * ratio),
                 }))
         for credit in self.position.credits:
-            rows.append(Line._row(communication, journal_items.browse(credit["id"]), "credit",
-                                  {"due_date": credit["date"]}))
+            rows.append(Line._row(communication, credit, "credit", digits, {
+                "due_date": credit["date"], "amount_residual": float(credit["residual_currency"]),
+            }))
         return rows

@@ -244,7 +244,8 @@ class DunningRun(models.Model):
         customers = env["res.partner"].browse(problems)
         self.problem_note = "\n".join(problems[customer.id] for customer in customers.sorted("display_name"))
         self.message_post(body=Markup("%s<ul>%s</ul>") % (
-            env._("%(count)s customer(s) left out of this run:", count=len(problems)),
+            env._("%(count)s customers left out of this run:", count=len(problems)) if len(problems) != 1
+            else env._("1 customer left out of this run:"),
             Markup().join(Markup("<li>%s</li>") % problems[customer.id] for customer in customers),
         ))
 
@@ -255,6 +256,8 @@ class DunningRun(models.Model):
         Communication = self.env["dunning.communication"].with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True, tracking_disable=True,
         )
+        digits = {currency.id: currency.decimal_places
+                  for currency in self.env["res.currency"].with_context(active_test=False).search([])}
         for start in range(0, len(proposals), batch_size):
             batch = proposals[start:start + batch_size]
             partners = self.env["res.partner"].concat(*(p.partner for p in batch))
@@ -266,7 +269,7 @@ class DunningRun(models.Model):
             ])
             self.env["dunning.line"]._insert_for_communications([
                 row for communication, proposal in zip(communications, batch, strict=True)
-                for row in proposal.rows(communication)
+                for row in proposal.rows(communication, digits)
             ])
             for communication, proposal in zip(communications, batch, strict=True):
                 levels = proposal.level | self.env["dunning.level"].browse(filter(None, proposal.listed.values()))

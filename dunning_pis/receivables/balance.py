@@ -44,9 +44,14 @@ class Allocation:
 
     parts: dict
     unused: Decimal
+    totals: dict = dataclasses.field(default=None, compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "totals", {key: sum((amount for _credit, _date, amount in parts), Decimal(0))
+                                            for key, parts in self.parts.items()})
 
     def covered(self, key):
-        return sum((amount for _credit, _date, amount in self.parts.get(key, ())), Decimal(0))
+        return self.totals.get(key, Decimal(0))
 
 
 def allocate(items, credits, on_date):

@@ -27,3 +27,5 @@ from . import test_cockpit_collections
 from . import test_cockpit_promises
 from . import test_cockpit_tour
 from . import test_cockpit_migration
+from . import test_dunning_pay_total
+from . import test_portal_documents
