@@ -65,6 +65,22 @@ class TestReminderPayTotal(PayByBankCommon):
         self.assertFalse(self.communication._pay_total_url(), "nothing left to pay: no button")
         self.assertIn("Nothing is left to pay by bank", self.page(url).text)
 
+    def test_the_page_links_each_invoice_to_the_customers_answer(self):
+        """The total's page pays several invoices: each has its own "I will pay on…" / "I dispute…" link, not the
+        first one's for all; an invoice paid since has none."""
+        text = self.page(self.communication._pay_total_url()).text.replace("&amp;", "&")
+        self.assertIn('id="dunning_self_service_links"', text)
+        for move in (self.first, self.second):
+            self.assertIn(f'href="{move.dunning_self_service_url}"', text, move.name)
+        self.assertNotIn('id="dunning_self_service_link"', text, "no single link standing for all")
+        self.assertIn(f'href="{self.first.dunning_self_service_url}"',
+                      self.page(self.first.pay_by_bank_url).text.replace("&amp;", "&"), "an invoice's own page")
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.first.ids,
+        ).create({"payment_date": "2026-10-13"})._create_payments()
+        text = self.page(self.communication._pay_total_url()).text.replace("&amp;", "&")
+        self.assertNotIn(f'href="{self.first.dunning_self_service_url}"', text, "paid: nothing to answer")
+
     def test_a_payment_since_the_reminder_lowers_the_total(self):
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=self.second.ids,
