@@ -86,16 +86,18 @@ class DunningDashboard(models.Model):
             board.update(board._channel_figures(company, today))
 
     def _aged_figures(self, company):
-        aged = self._reports(company, "dunning.aged.balance")
-        by_bucket = dict(aged._read_group([], ["bucket"], ["net_amount:sum"]))
-        overdue = aged._read_group([("overdue_amount", ">", 0)], [],
-                                   ["partner_id:count_distinct", "overdue_amount:sum"])
+        # One pass over the aged balance (its SQL is the costly part): per customer and age, summed here.
+        by_bucket, overdue_by_customer = defaultdict(float), defaultdict(float)
+        for partner, bucket, net, overdue in self._reports(company, "dunning.aged.balance")._read_group(
+                [], ["partner_id", "bucket"], ["net_amount:sum", "overdue_amount:sum"]):
+            by_bucket[bucket] += net
+            overdue_by_customer[partner] += overdue
         labels = dict(BUCKETS)
         return {
             **{name: by_bucket.get(bucket, 0.0) for bucket, name in AGED_FIELDS.items()},
             "open_amount": sum(by_bucket.values()),
-            "overdue_amount": overdue[0][1] or 0.0,
-            "overdue_customer_count": overdue[0][0],
+            "overdue_amount": sum(overdue_by_customer.values()),
+            "overdue_customer_count": sum(1 for amount in overdue_by_customer.values() if amount > 0),
             "aged_graph": json.dumps([{"key": self.env._("Aged balance"), "is_sample_data": False, "values": [
                 {"label": labels[bucket], "value": round(by_bucket.get(bucket, 0.0), 2),
                  "type": "future" if bucket == "0_not_due" else "past"}
@@ -120,9 +122,13 @@ class DunningDashboard(models.Model):
         }
 
     def _forecast_figures(self, company, today):
-        forecast = self._reports(company, "dunning.cash.forecast")
-        by_week = dict(forecast._read_group([("source", "!=", "overdue")], ["week:day"], ["amount:sum"]))
-        overdue = forecast._read_group([("source", "=", "overdue")], [], ["amount:sum"])[0][0]
+        by_week, overdue = defaultdict(float), 0.0
+        for source, week, amount in self._reports(company, "dunning.cash.forecast")._read_group(
+                [], ["source", "week:day"], ["amount:sum"]):
+            if source == "overdue":
+                overdue += amount
+            else:
+                by_week[week] += amount
         first = today - timedelta(days=today.weekday())
         weeks = [first + timedelta(weeks=week) for week in range(FORECAST_WEEKS)]
         return {
