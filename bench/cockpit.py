@@ -27,6 +27,7 @@ from devkit.paths import ADDON, STATE
 
 TARGETS = {"aged_balance_by_age": 2, "aged_balance_by_customer_and_age": 2, "aged_balance_list_page": 2,
            "dso_per_customer": 2, "dso_company_twelve_months": 2, "profiles_figures_and_assessment": 2,
+           "profiles_stored_by_profile": 2,
            "nightly_refresh_first": 30, "nightly_refresh_again": 30, "dashboard": 2}
 def build(runner, customers, invoices):
     name = f"dunning_cockpit_bench_{invoices}"

@@ -104,6 +104,8 @@ results["profiles"] = {str(value): sum(1 for item in profiled if item[0] == valu
 # The nightly refresh, the first time (every trust set) and again (nothing changes).
 timed("nightly_refresh_first", lambda: Behaviours._refresh(company, today), runs=1)
 timed("nightly_refresh_again", lambda: Behaviours._refresh(company, today), runs=1)
+# What lists, filters and the customer form read once the refresh has stored the figures.
+timed("profiles_stored_by_profile", lambda: Behaviours._read_group([], ["profile"], ["__count"]))
 timed("dashboard", lambda: env["dunning.dashboard"].search([]).read(
     [name for name, field in env["dunning.dashboard"]._fields.items() if field.compute]), runs=1)
 
