@@ -133,6 +133,20 @@ class TestDunningSelfService(DunningCommon, HttpCase):
         self.overdue.invalidate_recordset()
         self.assertFalse(self.overdue.dunning_disputed)
 
+    def test_the_page_names_who_to_ask(self):
+        """The customer's credit controller; without one, an invoice made by OdooBot (a cron, an import, these
+        tests) names the company, never OdooBot."""
+        self.assertIn("Any question: Claire Controller (claire@example.com)",
+                      " ".join(self.page().text.split()))
+        invoice = self.invoice(self.consumer, 300.0, self.today - timedelta(days=5))
+        self.company.dunning_default_controller_id = False
+        invoice.invoice_user_id = self.env.ref("base.user_root")
+        self.assertTrue(invoice._dunning_controller()._is_superuser(), "nobody follows it up but OdooBot")
+        self.company.email = "compta@example.com"
+        text = " ".join(self.page(invoice).text.split())
+        self.assertIn(f"Any question: {self.company.name} (compta@example.com)", text)
+        self.assertNotIn("OdooBot", text)
+
     def test_a_paid_invoice_has_nothing_to_answer(self):
         self.pay(self.overdue, 1200.0, self.today)
         page = self.page()
