@@ -38,12 +38,12 @@ def signing_string(method, target, headers, names):
     return "\n".join(lines).encode("ascii")
 
 
-def sign(method, target, headers, names, key_pem, key_id):
+def sign(method, target, headers, names, key_pem, key_id, key_name="the QSEAL private key"):
     """The value of the Signature header over ``names`` of ``headers`` (which must hold them all)."""
     try:
         key = serialization.load_pem_private_key(_bytes(key_pem), None)
     except (ValueError, TypeError) as error:
-        raise SigningError(f"the QSEAL private key cannot be read: {error}") from None
+        raise SigningError(f"{key_name} cannot be read: {error}") from None
     signature = key.sign(signing_string(method, target, headers, names), padding.PKCS1v15(), hashes.SHA256())
     return (f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(names)}",'
             f'signature="{base64.b64encode(signature).decode()}"')
