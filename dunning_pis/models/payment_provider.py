@@ -33,7 +33,8 @@ class BankChoiceError(UserError):
 
 
 class PaymentProvider(models.Model):
-    """Pay by bank: a PSD2 payment-initiation service, through the payers' banks' own APIs.
+    """Pay by bank: a PSD2 payment-initiation service, through the payers' banks' own APIs, or through a
+    contracted service that talks to the banks for the business (``payment_provider_services``).
 
     The provider holds what the payment institution is (its QSEAL and QWAC certificates) and the
     directory of banks it can initiate payments at (``dunning.pay.by.bank.aspsp``), each with the
@@ -131,8 +132,7 @@ class PaymentProvider(models.Model):
     def _check_pay_by_bank_pems(self):
         for provider in self.sudo():
             for key in (provider.pay_by_bank_signing_key, provider.pay_by_bank_tls_key):
-                if key and _load_key(key) is None:
-                    raise ValidationError(self.env._("This is not a PEM private key without a passphrase."))
+                _check_private_key(self.env, key)
             for certificate in (provider.pay_by_bank_signing_certificate, provider.pay_by_bank_tls_certificate):
                 if certificate and _load_certificate(certificate) is None:
                     raise ValidationError(self.env._("This is not a PEM certificate."))
@@ -152,8 +152,11 @@ class PaymentProvider(models.Model):
     # === BUSINESS METHODS === #
 
     def _pay_by_bank_adapter(self, bank):
-        """The API of ``bank`` (a directory entry of this provider), with the credentials registered there."""
+        """The API of ``bank`` (a directory entry of this provider), with the credentials registered there;
+        for a contracted service, the service's (``payment_provider_services``), whatever the bank."""
         self.ensure_one()
+        if self._pay_by_bank_uses_service():
+            return self._pay_by_bank_service_adapter()
         provider, bank = self.sudo(), bank.sudo()
         tls = None
         if provider.pay_by_bank_tls_certificate and provider.pay_by_bank_tls_key:
@@ -229,6 +232,11 @@ def _load_key(pem):
         return serialization.load_pem_private_key(pem.encode("ascii"), None)
     except (ValueError, TypeError, UnicodeEncodeError):
         return None
+
+
+def _check_private_key(env, pem):
+    if pem and _load_key(pem) is None:
+        raise ValidationError(env._("This is not a PEM private key without a passphrase."))
 
 
 def _load_certificate(pem):

@@ -35,6 +35,14 @@ class PaymentTransaction(models.Model):
     )
     pay_by_bank_instant = fields.Boolean(string="Instant transfer", readonly=True, copy=False)
     pay_by_bank_read_at = fields.Datetime(string="Status read at", readonly=True, copy=False)
+    pay_by_bank_service_status = fields.Char(
+        string="Service status", readonly=True, copy=False,
+        help="Where the contracted service (Fintecture, GoCardless) says the payment stands, in its own words.",
+    )
+    pay_by_bank_service_payment = fields.Char(
+        string="Service payment", readonly=True, copy=False, index="btree_not_null",
+        help="The service's payment behind the request the payer approved (GoCardless: PM…).",
+    )
 
     # === PAYER'S WAY === #
 
@@ -56,14 +64,17 @@ class PaymentTransaction(models.Model):
             raise UserError(self.env._("This payment was already sent to the bank."))
         provider, bank = self.provider_id, self.pay_by_bank_aspsp_id
         return_url = self._pay_by_bank_url(RETURN_URL)
+        service = provider._pay_by_bank_uses_service()
         try:
-            account = provider._pay_by_bank_creditor_account()
+            # A contracted service pays into the account the business registered with it.
+            account = provider._pay_by_bank_creditor_account() if not service else \
+                (provider.journal_id.bank_account_id | provider.company_id.partner_id.bank_ids)[:1]
             order = PaymentOrder(
                 end_to_end_id=_sepa_reference(self.reference),
                 amount=Decimal(str(self.currency_id.round(self.amount))),
                 currency=self.currency_id.name,
                 creditor_name=to_sepa_latin(self.company_id.name),
-                creditor_iban=account.sanitized_acc_number,
+                creditor_iban=account.sanitized_acc_number or "",
                 creditor_bic=account.bank_bic or None,
                 remittance=to_sepa_latin(self._pay_by_bank_remittance()),
                 return_url=return_url, cancel_url=return_url,
@@ -71,6 +82,10 @@ class PaymentTransaction(models.Model):
                 payer=payer or _current_payer(),
                 instant=bank.instant,
                 debtor_iban=self.pay_by_bank_debtor_iban or None,
+                payer_name=self.partner_id.commercial_partner_id.name or None,
+                payer_email=self.partner_id.email or None,
+                language=(self.partner_id.lang or self.company_id.partner_id.lang or "fr")[:2],
+                set_up_mandate=service and self._pay_by_bank_sets_up_mandate(),
             )
             initiated = provider._pay_by_bank_adapter(bank).initiate(order)
         except (BankError, ValueError, UserError) as error:
@@ -81,8 +96,15 @@ class PaymentTransaction(models.Model):
             "provider_reference": initiated.resource_id,
             "pay_by_bank_status": initiated.status,
             "pay_by_bank_instant": order.instant,
+            "pay_by_bank_service_status": initiated.service_status,
         })
         return initiated
+
+    def _pay_by_bank_sets_up_mandate(self):
+        """Whether the payment also asks the payer for the mandate of the plan's next debits: GoCardless takes
+        both in one billing request, and then collects those debits itself."""
+        plan = self.invoice_ids.dunning_active_plan_id[:1]
+        return self.provider_id.pay_by_bank_service == "gocardless" and bool(plan) and plan._service_mandate_wanted()
 
     def _pay_by_bank_remittance(self):
         invoice = self.invoice_ids[:1]
@@ -148,9 +170,20 @@ class PaymentTransaction(models.Model):
             "reference": self.reference, "resourceId": status.resource_id,
             "status": status.status, "amount": status.amount, "currency": status.currency,
         })
+        if status.service_status or status.payment_reference:
+            self.write({"pay_by_bank_service_status": status.service_status or self.pay_by_bank_service_status,
+                        "pay_by_bank_service_payment": status.payment_reference or self.pay_by_bank_service_payment})
         if self.state == "done" and not self.is_post_processed:
             self._post_process()
             self.invoice_ids.dunning_active_plan_id._complete_if_paid()
+        if status.mandate_reference and self.state == "done":
+            self._pay_by_bank_attach_mandate(status.mandate_reference)
+
+    def _pay_by_bank_attach_mandate(self, mandate_reference):
+        """The service set up a mandate with the payment: the plan's next debits go under it."""
+        plan = self.invoice_ids.dunning_active_plan_id[:1]
+        if plan:
+            plan._attach_service_mandate(self.provider_id, mandate_reference)
 
     def _pay_by_bank_fetch(self, payer=None):
         """Read from the bank where the payment stands, confirming it where the bank waits for that. An answer

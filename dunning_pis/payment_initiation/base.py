@@ -77,6 +77,7 @@ class PaymentStatus:
     needs_confirmation: bool = False
     service_status: str | None = None  # the service's own words for it ("payment_created / completed")
     mandate_reference: str | None = None  # the direct-debit mandate set up with the payment (GoCardless)
+    payment_reference: str | None = None  # the service's payment, where it is not the resource (GoCardless)
 
 
 class PaymentInitiationAdapter:

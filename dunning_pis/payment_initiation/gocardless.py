@@ -206,7 +206,7 @@ class GoCardlessAdapter(ServiceAdapter):
         _payment, status = read_payment(self.payment(payment_id))
         return PaymentStatus(resource_id=resource_id, status=status.status, amount=status.amount,
                              currency=status.currency, service_status=status.service_status,
-                             mandate_reference=mandate_id)
+                             mandate_reference=mandate_id, payment_reference=payment_id)
 
     def payment(self, payment_id):
         return self.send("GET", f"/payments/{payment_id}")
