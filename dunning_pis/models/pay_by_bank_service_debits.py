@@ -181,7 +181,7 @@ class DunningInstallmentPlan(models.Model):
                         max(line.due_date, today + timedelta(days=1)),
                         plan.env._("%(plan)s, installment %(sequence)s", plan=plan.name, sequence=line.sequence),
                         {"odoo_plan": plan.name, "odoo_installment": line.id},
-                        idempotency_key=f"{self.env.cr.dbname}-installment-{line.id}-{attempt}",
+                        idempotency_key=f"installment-{line.id}-{attempt}",
                     )
                 except BankError as error:
                     _logger.warning("pay by bank: GoCardless did not take installment %s of %s: %s", line.sequence,

@@ -125,7 +125,10 @@ class PaymentProvider(models.Model):
             return super()._build_request_headers(method, endpoint, payload, **kwargs)
         provider = self.sudo()
         if provider.pay_by_bank_service == "gocardless":
-            return gocardless.request_headers(provider.pay_by_bank_gocardless_access_token, idempotency_key)
+            # Keys name this database's records: another database's (a copy, a test) never collides with them.
+            database = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
+            return gocardless.request_headers(provider.pay_by_bank_gocardless_access_token,
+                                              idempotency_key and f"{database}:{idempotency_key}")
         if token_request:
             return fintecture.token_request(provider.pay_by_bank_fintecture_app_id,
                                             provider.pay_by_bank_fintecture_app_secret)[1]

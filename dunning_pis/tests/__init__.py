@@ -19,3 +19,4 @@ from . import test_dunning_documents
 from . import test_dunning_rates
 from . import test_dunning_customers
 from . import test_installment_plan_debits
+from . import test_pay_by_bank_services
