@@ -139,6 +139,10 @@ class PaymentTransaction(models.Model):
         if self.provider_code != const.PROVIDER_CODE:
             return super()._apply_updates(payment_data)
         status = payment_data.get("status")
+        if self._pay_by_bank_amount_differs(payment_data):
+            # Odoo's _validate_amount put it in error once; a later read of the same answer, the transaction
+            # already in error, would otherwise go on and settle it.
+            return
         if status == self.pay_by_bank_status and self.state != "error":
             return  # nothing new
         if not statuses.moves_forward(self.pay_by_bank_status, status):
@@ -159,6 +163,12 @@ class PaymentTransaction(models.Model):
                                extra_allowed_states=("error",))
         else:
             self._set_error(self.env._("The bank rejected the payment."), extra_allowed_states=("error",))
+
+    def _pay_by_bank_amount_differs(self, payment_data):
+        amount_data = self._extract_amount_data(payment_data)
+        return bool(amount_data) and (
+            self.currency_id.compare_amounts(amount_data["amount"], self.amount) != 0
+            or amount_data["currency_code"] != self.currency_id.name)
 
     def _pay_by_bank_process(self, status):
         """Apply what the bank says (a PaymentStatus), once even when it says it many times at once, and

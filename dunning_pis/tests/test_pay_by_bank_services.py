@@ -297,6 +297,10 @@ class TestPayByBankGoCardless(ServiceFlows, PayByBankServiceCommon):
         self.assertEqual(self.post_webhook(body, headers).status_code, 200)
         tx.invalidate_recordset()
         self.assertEqual(tx.state, "error")
+        tx.pay_by_bank_read_at = False
+        self.env["payment.transaction"].sudo()._cron_pay_by_bank_poll()  # read again: still not settled
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "error")
         self.assertFalse(tx.payment_id)
         self.assertEqual(invoice.payment_state, "not_paid")
 
@@ -346,6 +350,7 @@ class TestPayByBankGoCardless(ServiceFlows, PayByBankServiceCommon):
         self.assertEqual(invoice.amount_residual, 300.0)
         plan._collect_through_service()
         self.assertTrue(third.service_payment_reference, "asked again under the mandate")
+        self.env.flush_all()  # what the webhook's request reads
         with self.allow_requests(all_requests=True):
             self.sandbox.payment_event(third.service_payment_reference, "submitted", notify=False)
             self.sandbox.payment_event(third.service_payment_reference, "charged_back")
