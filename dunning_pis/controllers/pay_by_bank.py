@@ -11,8 +11,7 @@ from odoo.addons.account_payment.controllers.payment import PaymentPortal
 from odoo.addons.payment import utils as payment_utils
 
 from .. import const
-from ..models.payment_provider import CERTIFICATE_ROUTE, BankChoiceError
-from ..models.payment_provider_services import WEBHOOK_ROUTE
+from ..models.payment_provider import CERTIFICATE_ROUTE, WEBHOOK_ROUTE, BankChoiceError
 from ..models.payment_transaction import BANK_PAGE_URL, NOTIFICATION_URL, RETURN_URL, _current_payer
 from ..payment_initiation import fintecture, gocardless
 from ..payment_initiation.base import BankError

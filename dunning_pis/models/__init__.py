@@ -19,7 +19,6 @@ from . import dunning_installment_plan
 from . import dunning_installment
 from . import dunning_direct_debit_batch
 from . import payment_provider
-from . import payment_provider_services
 from . import payment_transaction
 from . import pay_by_bank_aspsp
 from . import pay_by_bank_service_debits

@@ -362,6 +362,8 @@ class DunningInstallmentPlan(models.Model):
         plans = self.search([("state", "=", "active")])
         plans._watch(fields.Date.context_today(self))
         plans._refresh_prenotifications()
+        # Debits under a mandate a service (GoCardless) set up: asked of it (pay_by_bank_service_debits).
+        plans.filtered("mandate_id.service_reference")._collect_through_service()
 
     def action_preview(self):
         self.ensure_one()

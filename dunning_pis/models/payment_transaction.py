@@ -247,6 +247,8 @@ class PaymentTransaction(models.Model):
                 _logger.warning("pay by bank: polling %s failed: %s", tx.reference, error)
             if in_cron:
                 self.env["ir.cron"]._commit_progress(1)
+        # The debits a service (GoCardless) collects under a plan's mandate, whose webhooks may not come either.
+        self.env["dunning.installment"]._poll_service_payments(in_cron=in_cron)
 
 
 def _form_values(url):

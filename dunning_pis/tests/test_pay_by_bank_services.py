@@ -16,7 +16,7 @@ from .pay_by_bank_services_common import PayByBankServiceCommon
 WEBHOOK_LOGGERS = (
     "odoo.addons.dunning_pis.controllers.pay_by_bank", "odoo.addons.payment.models.payment_transaction",
     "odoo.addons.dunning_pis.models.payment_transaction", "odoo.addons.payment.logging",
-    "odoo.addons.dunning_pis.models.payment_provider_services", "odoo.addons.payment.models.payment_provider",
+    "odoo.addons.dunning_pis.models.payment_provider", "odoo.addons.payment.models.payment_provider",
     "odoo.addons.dunning_pis.models.pay_by_bank_service_debits",
 )
 
@@ -48,6 +48,9 @@ class ServiceFlows:
         self.assertPaid(invoice)
 
     def test_a_plans_first_installment_is_paid_through_the_service(self):
+        self.pay_first_installment()
+
+    def pay_first_installment(self):
         plan, invoice = self.accepted_plan(900.0)
         answer = self.url_open(f"/my/installment_plans/{plan.id}/pay_by_bank",
                                data={"csrf_token": self.plan_csrf(plan), "access_token": plan.access_token},
@@ -243,7 +246,7 @@ class TestPayByBankFintecture(ServiceFlows, PayByBankServiceCommon):
         tx = self.transaction(invoice)
         body, headers = self.signed_webhook(tx)
         tx.provider_reference = "someone-elses-session"
-        with self.assertLogs("odoo.addons.dunning_pis.models.payment_provider_services", logging.INFO) as logs:
+        with self.assertLogs("odoo.addons.dunning_pis.models.payment_provider", logging.INFO) as logs:
             self.assertEqual(self.post_webhook(body, headers).status_code, 200)
         self.assertIn("none of Odoo's", "\n".join(logs.output))
 
@@ -314,8 +317,8 @@ class TestPayByBankGoCardless(ServiceFlows, PayByBankServiceCommon):
         logged = self.env["dunning.pay.by.bank.event"].sudo().search([("event_id", "in", (event["id"], orphan["id"]))])
         self.assertEqual(set(logged.mapped("outcome")), {"ignored"})
 
-    def test_a_plans_first_installment_is_paid_through_the_service(self):
-        plan, invoice = super().test_a_plans_first_installment_is_paid_through_the_service()
+    def test_a_plans_next_installments_are_collected_under_its_mandate(self):
+        plan, invoice = self.pay_first_installment()
         # The mandate authorised with the first payment: GoCardless collects the next installments.
         mandate = plan.mandate_id
         self.assertTrue(mandate.service_reference.startswith("MD"))
@@ -359,7 +362,7 @@ class TestPayByBankGoCardless(ServiceFlows, PayByBankServiceCommon):
         self.assertTrue(invoice._dunning_is_open(third.due_date + timedelta(days=1)), "dunning resumes")
 
     def test_a_cancelled_mandate_asks_the_customer_for_a_new_one(self):
-        plan, _invoice = super().test_a_plans_first_installment_is_paid_through_the_service()
+        plan, _invoice = self.pay_first_installment()
         with self.allow_requests(all_requests=True):
             self.sandbox.mandate_event(plan.mandate_id.service_reference, "cancelled")
         self.env.invalidate_all()
