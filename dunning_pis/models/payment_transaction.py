@@ -56,9 +56,10 @@ class PaymentTransaction(models.Model):
         initiated = self._pay_by_bank_initiate()
         return _form_values(initiated.approval_url) if initiated else {}
 
-    def _pay_by_bank_initiate(self, payer=None):
+    def _pay_by_bank_initiate(self, payer=None, request_to_pay=False):
         """The payment initiated at the payer's bank (a PaymentStatus with its approval link), or None and the
-        transaction in error with the reason."""
+        transaction in error with the reason. ``request_to_pay``: a link for a payer who is not in front of us,
+        which expires (Fintecture's request to pay)."""
         self.ensure_one()
         if self.provider_reference:
             raise UserError(self.env._("This payment was already sent to the bank."))
@@ -87,7 +88,8 @@ class PaymentTransaction(models.Model):
                 language=(self.partner_id.lang or self.company_id.partner_id.lang or "fr")[:2],
                 set_up_mandate=service and self._pay_by_bank_sets_up_mandate(),
             )
-            initiated = provider._pay_by_bank_adapter(bank).initiate(order)
+            adapter = provider._pay_by_bank_adapter(bank)
+            initiated = adapter.request_to_pay(order) if request_to_pay else adapter.initiate(order)
         except (BankError, ValueError, UserError) as error:
             _logger.warning("pay by bank: initiation of %s at %s failed: %s", self.reference, bank.name, error)
             self._set_error(self.env._("The bank could not start the payment: %(error)s", error=error))

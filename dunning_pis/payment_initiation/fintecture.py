@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode
 
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from . import signing, statuses
@@ -216,7 +216,7 @@ def verify_webhook(headers, body, key_pem, now=None, tolerance=WEBHOOK_TOLERANCE
     parameters = parse_signature(lower.get("signature"))
     try:
         encrypted = base64.b64decode(parameters["signature"], validate=True)
-        key = serialization.load_pem_private_key(key_pem.encode("ascii"), None)
+        key = signing.private_key(key_pem.encode("ascii"))
         plain = key.decrypt(encrypted, padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(),  # noqa: S303
                                                     label=None)).decode("ascii")
     except (binascii.Error, ValueError, TypeError, UnicodeError) as error:

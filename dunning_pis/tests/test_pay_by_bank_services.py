@@ -8,6 +8,7 @@ from decimal import Decimal
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -237,6 +238,26 @@ class TestPayByBankFintecture(ServiceFlows, PayByBankServiceCommon):
         self.sandbox.settle(tx.provider_reference, notify=False)
         tx.pay_by_bank_read_at = False
         self.env["payment.transaction"].sudo()._cron_pay_by_bank_poll()
+        self.assertPaid(invoice)
+
+    def test_a_request_to_pay_link_from_the_invoice_dialog_is_paid_and_reconciled(self):
+        invoice = self.invoice(330.0)
+        wizard = self.env["dunning.pay.by.bank.link"].browse(invoice.action_pay_by_bank()["res_id"])
+        self.assertTrue(wizard.can_request_to_pay)
+        wizard.action_request_to_pay()
+        self.assertTrue(wizard.service_link.startswith(self.sandbox.url + "/pay/"))
+        self.assertTrue(wizard.service_qr_code)
+        tx = self.transaction(invoice)
+        session = self.sandbox.sessions[tx.provider_reference]
+        self.assertEqual((session["kind"], session["amount"], tx.pay_by_bank_service_status),
+                         ("request-to-pay", "330.00", "payment_waiting"))
+        call = next(call for call in self.sandbox.calls if "/request-to-pay" in call[1])
+        self.assertEqual(call[2]["x-language"], "en")
+        self.assertIn(b'"expire":604800', call[3])
+        with self.assertRaises(UserError):
+            wizard.action_request_to_pay()  # one payment on its way at a time
+        self.env.flush_all()
+        self.approve(wizard.service_link)
         self.assertPaid(invoice)
 
     @mute_logger(*WEBHOOK_LOGGERS)
