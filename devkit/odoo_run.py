@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 
-from . import console, odoo_locator, venv
+from . import console, odoo_locator, system_packages, venv
 from .cluster import Cluster, find_bindir, free_port
 from .odoo_log import OdooLogSummary
 from .paths import ADDON, LOGS, ODOO_DATA, REPO, STATE
@@ -54,7 +54,8 @@ class OdooRunner:
     def environ(self):
         # The repository's root on the path: Odoo's tests start the sandboxes (never the addon itself).
         pythonpath = os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))
-        return {**os.environ, **self.cluster.environ(), "PYTHONUNBUFFERED": "1", "PYTHONPATH": pythonpath}
+        return system_packages.environ({**os.environ, **self.cluster.environ(), "PYTHONUNBUFFERED": "1",
+                                        "PYTHONPATH": pythonpath})
 
     def common_options(self):
         return [

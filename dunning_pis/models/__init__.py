@@ -20,6 +20,7 @@ from . import dunning_installment
 from . import dunning_direct_debit_batch
 from . import payment_provider
 from . import payment_transaction
+from . import ir_actions_report
 from . import pay_by_bank_aspsp
 from . import pay_by_bank_service_debits
 from . import pay_by_bank_event

@@ -184,6 +184,28 @@ class AccountMove(models.Model):
             return None
         return discount_date, offer["amount_due"]
 
+    @api.model
+    def _dunning_standard_mentions(self):
+        """{mention: its standard wording} in the language of the environment; placeholders in braces."""
+        env = self.env
+        return {
+            "due_date": env._("Payment due date: {date}."),
+            "discount": env._("Early payment discount: {percent} % if paid by {date}, that is {amount} to pay, "
+                              "of which {tax} VAT."),
+            "no_discount": env._("No discount for early payment."),
+            "late_interest": env._("Late payment interest: {rate} % a year, owed from the day after the due date "
+                                   "(French Commercial Code, L441-10)."),
+            "indemnity": env._("Fixed indemnity for recovery costs owed by business customers in case of late "
+                               "payment: {amount} (French Commercial Code, L441-10 and D441-5)."),
+        }
+
+    def _dunning_mentions_state_discount_terms(self):
+        """Whether the payment mentions of this invoice state its early-payment terms (a discount or its absence),
+        which Odoo's own lines would then repeat."""
+        self.ensure_one()
+        return bool(self.move_type == "out_invoice" and self.company_id.dunning_legal_mentions
+                    and self.invoice_date_due and self.invoice_payment_term_id.early_discount)
+
     def _dunning_legal_mentions(self):
         """The payment mentions French law wants on a customer invoice, in the customer's language:
         due date, early-payment terms, late-payment interest rate, and for businesses the recovery indemnity.
@@ -195,16 +217,7 @@ class AccountMove(models.Model):
         move = self.with_context(lang=self.partner_id.lang or self.env.lang)
         env, company, currency = move.env, move.company_id, move.currency_id
         term = move.invoice_payment_term_id
-        standard = {
-            "due_date": env._("Payment due date: {date}."),
-            "discount": env._("Early payment discount: {percent} % if paid by {date}, that is {amount} to pay, "
-                              "of which {tax} VAT."),
-            "no_discount": env._("No discount for early payment."),
-            "late_interest": env._("Late payment interest: {rate} % a year, owed from the day after the due date "
-                                   "(French Commercial Code, L441-10)."),
-            "indemnity": env._("Fixed indemnity for recovery costs owed by business customers in case of late "
-                               "payment: {amount} (French Commercial Code, L441-10 and D441-5)."),
-        }
+        standard = move._dunning_standard_mentions()
         values = {"due_date": {"date": format_date(env, move.invoice_date_due)}}
         discount_line = move.line_ids.filtered(lambda line: line.display_type == "payment_term" and line.discount_date)
         if term.early_discount and discount_line:

@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
+from odoo.addons.payment import utils as payment_utils
+
 from ..receivables import qr_codes
 from ..receivables.balance import Position
 from ..receivables.late_charges import Regime
@@ -35,7 +37,7 @@ class DunningCommunication(models.Model):
     _order = "date desc, id desc"
 
     name = fields.Char(readonly=True, copy=False, default=lambda self: self.env._("New"))
-    run_id = fields.Many2one("dunning.run", index=True, ondelete="cascade", readonly=True)
+    run_id = fields.Many2one("dunning.run", string="Dunning run", index=True, ondelete="cascade", readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True,
                                  default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -406,6 +408,37 @@ class DunningCommunication(models.Model):
                           "currency": line.currency_id, "label": line.label})
         return codes
 
+    def _pay_total(self):
+        """What one payment by bank of this reminder settles today: (the open invoices it listed and the customer's
+        credit notes, their net total), as they stand now: a payment or credit received since the reminder lowers
+        it. Euros only, as payment initiation."""
+        self.ensure_one()
+        items = self.line_ids.filtered(lambda line: line.line_type == "due").move_line_id.sudo()
+        # every credit the customer has now, those the reminder listed and those received since
+        credits = self.env["account.move.line"].sudo().search([
+            ("company_id", "=", self.company_id.id),
+            ("partner_id", "child_of", self.partner_id.commercial_partner_id.id),
+            ("account_type", "=", "asset_receivable"), ("parent_state", "=", "posted"), ("reconciled", "=", False),
+            ("amount_residual", "<", 0),
+        ])
+        open_items = items.filtered(lambda item: not item.reconciled) | credits
+        if not open_items or any(item.currency_id.name != "EUR" for item in open_items):
+            return self.env["account.move"], 0.0
+        moves = open_items.move_id.filtered(
+            lambda move: move.state == "posted" and move.move_type in ("out_invoice", "out_refund"))
+        currency = open_items.currency_id
+        return moves, currency.round(sum(open_items.mapped("amount_residual_currency")))
+
+    def _pay_total_url(self):
+        """The page of the reminder's "Pay by bank" button, when its total can be paid by bank."""
+        self.ensure_one()
+        moves, total = self._pay_total()
+        invoices = moves.filtered(lambda move: move.move_type == "out_invoice")
+        if total <= 0 or not invoices or not invoices[:1]._pay_by_bank_provider():
+            return ""
+        return (f"{self.get_base_url()}/my/reminders/{self.id}/pay_by_bank"
+                f"?access_token={payment_utils.generate_access_token(self.id, self.name, env=self.env)}")
+
     def _controller(self):
         self.ensure_one()
         return self.user_id or self.company_id.dunning_default_controller_id or self.env.user
@@ -416,7 +449,8 @@ class DunningCommunication(models.Model):
         self.call_activity_id = self.partner_id.activity_schedule(
             "mail.mail_activity_data_call",
             summary=self.env._("Call about %(count)s overdue invoices (%(communication)s)",
-                      count=self.invoice_count, communication=self.name),
+                               count=self.invoice_count, communication=self.name) if self.invoice_count != 1
+            else self.env._("Call about an overdue invoice (%(communication)s)", communication=self.name),
             note=script,
             user_id=self._controller().id,
             date_deadline=fields.Date.context_today(self),

@@ -107,9 +107,10 @@ class DunningDirectDebitBatch(models.Model):
         })
         lines.write({"debit_state": "exported"})
         self.state = "exported"
+        amount = formatLang(self.env, self.amount, currency_obj=self.currency_id)
         self.message_post(body=self.env._("pain.008 file generated: %(count)s debits, %(amount)s.",
-                                          count=len(lines), amount=formatLang(self.env, self.amount,
-                                                                              currency_obj=self.currency_id)),
+                                          count=len(lines), amount=amount) if len(lines) != 1
+                          else self.env._("pain.008 file generated: 1 debit, %(amount)s.", amount=amount),
                           attachment_ids=self.file_id.ids)
         return self._left_out_notification(left_out) if left_out else True
 

@@ -9,9 +9,9 @@ from ..direct_debit import prenotification, reason_codes
 from ..installments import schedule
 
 METHODS = [
-    ("pay_by_bank", "Pay by bank"),
+    ("pay_by_bank", "Pay by bank (payment initiation)"),
     ("sepa_direct_debit", "SEPA direct debit"),
-    ("manual", "Bank transfer"),
+    ("manual", "Ordinary bank transfer"),
 ]
 REASON_CODES = [(code, f"{code} {meaning}") for code, meaning in reason_codes.MEANINGS.items()]
 

@@ -355,7 +355,8 @@ class DunningInstallmentPlan(models.Model):
         for plan in self:
             plan.rejected_debit_count += 1
             if plan.rejected_debit_count >= plan.company_id.dunning_plan_break_rejections:
-                plan._break(self.env._("%(count)s direct debits were rejected.", count=plan.rejected_debit_count))
+                plan._break(self.env._("%(count)s direct debits were rejected.", count=plan.rejected_debit_count)
+                            if plan.rejected_debit_count != 1 else self.env._("A direct debit was rejected."))
 
     @api.model
     def _cron_watch(self):

@@ -244,7 +244,8 @@ class DunningRun(models.Model):
         customers = env["res.partner"].browse(problems)
         self.problem_note = "\n".join(problems[customer.id] for customer in customers.sorted("display_name"))
         self.message_post(body=Markup("%s<ul>%s</ul>") % (
-            env._("%(count)s customer(s) left out of this run:", count=len(problems)),
+            env._("%(count)s customers left out of this run:", count=len(problems)) if len(problems) != 1
+            else env._("1 customer left out of this run:"),
             Markup().join(Markup("<li>%s</li>") % problems[customer.id] for customer in customers),
         ))
 

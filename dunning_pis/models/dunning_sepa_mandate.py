@@ -26,6 +26,8 @@ class DunningSepaMandate(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, tracking=True)
     debtor_name = fields.Char(string="Account holder", required=True, tracking=True)
     iban = fields.Char(string="IBAN", required=True, tracking=True)
+    iban_display = fields.Char(string="IBAN, grouped", compute="_compute_iban_display",
+                               help="The IBAN in groups of four characters, as written on paper.")
     bic = fields.Char(string="BIC", tracking=True)
     signature_date = fields.Date(string="Signed on", tracking=True)
     signed_on_portal = fields.Boolean(readonly=True, help="Signed by the customer on the portal.")
@@ -75,6 +77,11 @@ class DunningSepaMandate(models.Model):
         if vals.get("bic"):
             normalized["bic"] = identifiers.normalize_bic(vals["bic"])
         return normalized
+
+    @api.depends("iban")
+    def _compute_iban_display(self):
+        for mandate in self:
+            mandate.iban_display = self.env["dunning.communication"]._format_iban(mandate.iban)
 
     @api.constrains("iban", "bic", "signature_date", "state")
     def _check_mandate(self):

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_date
 
+from ..receivables import qr_codes
 from ..receivables.balance import Position
 from ..receivables.late_charges import Regime
 from .dunning_communication import OPEN_PAYMENT_STATES
@@ -365,6 +366,34 @@ class ResPartner(models.Model):
             total[3] += row["charges"]
             total[4] += row["total"]
         return [(currency, *(currency.round(amount) for amount in amounts)) for currency, amounts in totals.items()]
+
+    def _dunning_statement_payment(self, totals, on_date=None):
+        """How to pay the statement: the company's account, the reference to quote (Odoo's customer reference, the
+        one an invoice journal "based on customer" prints), an EPC QR code of the balance in euros, and the
+        interest rate in force today for this customer."""
+        self.ensure_one()
+        company = self.env.company
+        on_date = on_date or fields.Date.context_today(self)
+        customer = self.commercial_partner_id
+        bank = company.partner_id.bank_ids[:1]
+        reference = self.env["account.move"].new({"partner_id": customer.id})._get_invoice_reference_odoo_partner()
+        Communication = self.env["dunning.communication"]
+        codes = []
+        for currency, *_amounts, balance in totals:
+            if not bank or currency.name != "EUR" or balance <= 0:
+                continue
+            try:
+                payload = qr_codes.epc_payload(bank.acc_holder_name or company.name, bank.acc_number, balance,
+                                               reference, bic=bank.bank_bic or "")
+            except qr_codes.PayloadError:
+                continue
+            codes.append({"image": qr_codes.png(payload, box_size=4).decode(), "amount": balance, "currency": currency})
+        return {
+            "bank": bank, "iban": Communication._format_iban(bank.acc_number), "reference": reference,
+            "qr_codes": codes,
+            "rate": self.env["dunning.interest.rate"]._rates_text(
+                company, customer.with_company(company)._dunning_regime(), on_date, on_date),
+        }
 
     def action_dunning_leave_collection(self):
         self.write({"dunning_in_collection": False, "dunning_collection_date": False})

@@ -20,3 +20,5 @@ from . import test_dunning_rates
 from . import test_dunning_customers
 from . import test_installment_plan_debits
 from . import test_pay_by_bank_services
+from . import test_dunning_pay_total
+from . import test_portal_documents

@@ -42,7 +42,8 @@ class TestDunningDocuments(DunningCommon):
         })
 
     def pdf_text(self, report, records):
-        # Debian's wkhtmltopdf is built without patched Qt and warns about it on every document.
+        """The text of the PDF as Odoo prints it, with wkhtmltopdf on its patched Qt (headers and footers). No HTTP
+        server runs in these tests: wkhtmltopdf cannot fetch the stylesheets and says so (a warning of Odoo's)."""
         with mute_logger("odoo.addons.base.models.ir_actions_report"):
             pdf, kind = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
                 report, records.ids)
@@ -79,6 +80,15 @@ class TestDunningDocuments(DunningCommon):
         statement = self.pdf_text("dunning_pis.action_report_customer_statement", self.business)
         for amount in (40.0, 10.32, 3.33, 1343.65):
             self.assertIn(self.money(amount), statement)
+        # and how to pay it: the account, the customer's reference, the rate in force, a QR code of the balance
+        self.assertIn(f"IBAN FR76 3000 6000 0112 3456 7890 189 , quoting the reference CUST/{self.business.id}",
+                      statement)
+        self.assertIn("Interest rate in force: 12.15 % a year from 01/01/2026: ECB rate 2.15 % + 10.00 points "
+                      "(L441-10).", statement)
+        self.assertIn(f"Balance, by transfer {self.money(1343.65)}", statement)
+        statement_html = str(self.env["ir.actions.report"]._render_qweb_html(
+            "dunning_pis.action_report_customer_statement", self.business.ids)[0])
+        self.assertEqual(statement_html.count('class="dunning-statement-qr"'), 1)
         # the charges invoice
         communication.action_invoice_charges()
         charges = self.env["account.move"].search([("dunning_charges_kind", "=", "charges")])
@@ -96,10 +106,10 @@ class TestDunningDocuments(DunningCommon):
         text = self.pdf_text("dunning_pis.action_report_dunning_letter", communication)
         html = str(self.env["ir.actions.report"]._render_qweb_html(
             "dunning_pis.action_report_dunning_letter", communication.ids)[0])
-        # The letterhead is the company's document layout; Debian's wkhtmltopdf, without Odoo's patched Qt, prints
-        # no header, so it is checked in the document as rendered for the PDF engine.
-        self.assertIn('name="company_address"', html)
-        self.assertIn("3 place Bellecour", html)
+        # The letterhead (the company's document layout, which wkhtmltopdf on patched Qt prints as the header and
+        # footer of every page) is text in the PDF: the sender's name and address, as on a letter a court reads.
+        self.assertIn(f"{self.company.name} 3 place Bellecour 69002 Lyon France Page 1 / 2", text)
+        self.assertIn("3 place Bellecour 69002 Lyon France Page 2 / 2", text, "on every page")
         self.assertIn("Boulangerie Test SARL", text)
         self.assertIn("12 rue de la République", text)
         # a recipient without an address of their own: the letter goes to the customer's, for their attention
@@ -122,3 +132,14 @@ class TestDunningDocuments(DunningCommon):
         self.assertIn("within 8 days of receiving this letter", text)
         self.assertIn("Total, by transfer", text, "the QR code to pay the total")
         self.assertEqual(html.count('class="dunning-pay-qr"'), 1 + 5, "the total and one per invoice")
+
+    def test_a_statement_in_the_customers_favour_has_no_code_to_pay(self):
+        credit_note = self.env["account.move"].create({
+            "move_type": "out_refund", "partner_id": self.business.id, "invoice_date": self.days(-3),
+            "invoice_line_ids": [(0, 0, {"name": "Avoir", "quantity": 1, "price_unit": 100.0, "tax_ids": False})],
+        })
+        credit_note.action_post()
+        html = str(self.env["ir.actions.report"]._render_qweb_html(
+            "dunning_pis.action_report_customer_statement", self.business.ids)[0])
+        self.assertIn("FR76 3000 6000 0112 3456 7890 189", html)
+        self.assertNotIn("dunning-statement-qr", html, "nothing to pay: no QR code")

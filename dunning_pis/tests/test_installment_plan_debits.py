@@ -325,5 +325,5 @@ class TestInstallmentPlanDebits(TestInstallmentPlan):
         text = " ".join(re.sub(r"<[^>]+>", " ", html.decode()).split())
         for expected in (mandate.name, self.company.name, "1 place Bellecour", "69002 Lyon", "FR72ZZZ123456",
                          "Recurrent payment", "A refund must be claimed within 8 weeks", "Marie Boulanger",
-                         "FR7630004000031234567890143", "at Lyon"):
+                         "FR76 3000 4000 0312 3456 7890 143", "at Lyon"):
             self.assertIn(expected, text)

@@ -652,7 +652,7 @@ class TestPayByBankAccess(PayByBankCommon):
         run.action_run()
         communication = run.communication_ids.filtered(lambda c: c.partner_id == self.customer)
         self.assertEqual(communication.line_ids.pay_url, invoice.pay_by_bank_url)
-        self.assertIn(invoice.pay_by_bank_url, communication._letter_body())
+        self.assertIn(invoice.pay_by_bank_url, communication._letter_body(letter=False), "the email's Pay link")
 
     def test_secrets_are_for_system_administrators_only(self):
         accountant = self.env["res.users"].create({

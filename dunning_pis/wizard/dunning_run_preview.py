@@ -7,7 +7,7 @@ class DunningRunPreview(models.TransientModel):
     _name = "dunning.run.preview"
     _description = "Dunning run preview"
 
-    run_id = fields.Many2one("dunning.run", required=True, ondelete="cascade")
+    run_id = fields.Many2one("dunning.run", string="Dunning run", required=True, ondelete="cascade")
     currency_id = fields.Many2one(related="run_id.company_id.currency_id")
     line_ids = fields.One2many("dunning.run.preview.line", "preview_id")
     problem_note = fields.Text(string="Customers left out", readonly=True)
