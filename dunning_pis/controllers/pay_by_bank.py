@@ -47,8 +47,7 @@ class PayByBankController(PaymentPortal):
             values["can_pay"] = True
         if values["can_pay"] and request.httprequest.method == "POST":
             try:
-                chosen, debtor_iban = self._chosen_bank(provider_sudo, bank, iban) \
-                    if provider_sudo._pay_by_bank_needs_bank_choice() else (None, None)
+                chosen, debtor_iban = self._chosen_bank(provider_sudo, bank, iban)
             except BankChoiceError as error:
                 values.update(self._choice_error(error, provider_sudo, invoice_sudo, amount))
             else:
@@ -80,7 +79,8 @@ class PayByBankController(PaymentPortal):
                 values.update(self._choice_error(error, provider_sudo, tx_sudo.invoice_ids[:1], tx_sudo.amount,
                                                  reference=tx_sudo._pay_by_bank_remittance()))
             else:
-                tx_sudo.write({"pay_by_bank_aspsp_id": chosen.id, "pay_by_bank_debtor_iban": debtor_iban})
+                tx_sudo.write({"pay_by_bank_aspsp_id": chosen.id if chosen else False,
+                              "pay_by_bank_debtor_iban": debtor_iban})
                 initiated = tx_sudo._pay_by_bank_initiate(payer=_current_payer())
                 if initiated:
                     return request.redirect(initiated.approval_url, local=False)
@@ -89,6 +89,9 @@ class PayByBankController(PaymentPortal):
 
     @staticmethod
     def _chosen_bank(provider_sudo, bank, iban):
+        """(the payer's bank, their IBAN); (None, None) through a contracted service, whose pages choose it."""
+        if not provider_sudo._pay_by_bank_needs_bank_choice():
+            return None, None
         return provider_sudo._pay_by_bank_find_bank(bank_name=bank, iban=iban)
 
     @staticmethod

@@ -48,6 +48,37 @@ class ServiceFlows:
         self.approve(self.start_payment(invoice, url=link))
         self.assertPaid(invoice)
 
+    def test_a_reminders_total_is_paid_through_the_service_under_the_reminders_reference(self):
+        """200 € and 300 € claimed, a 50 € credit note: the reminder's button asks the service for 450 €, which
+        the payer's statement names by the reminder, and its settlement pays both invoices and the credit note."""
+        self.company.dunning_default_policy_id = self.env.ref("dunning_pis.policy_france")
+        first, second = self.invoice(200.0, due="2026-10-10"), self.invoice(300.0, due="2026-10-05")
+        credit_note = self.env["account.move"].create({
+            "move_type": "out_refund", "partner_id": self.customer.id, "invoice_date": "2026-10-02",
+            "invoice_line_ids": [(0, 0, {"name": "Avoir", "quantity": 1, "price_unit": 50.0, "tax_ids": False})],
+        })
+        credit_note.action_post()
+        run = self.env["dunning.run"].sudo().create({"company_id": self.company.id, "date": "2026-10-12"})
+        run.action_run()
+        communication = run.communication_ids.filtered(lambda c: c.partner_id == self.customer)
+        approval_url = self.start_payment(None, url=communication._pay_total_url())
+        tx = self.transaction(first)
+        self.assertEqual(tx, self.transaction(second))
+        self.assertEqual((tx.amount, tx.reference), (450.0, communication.name))
+        self.assertEqual(self.requested(tx), (Decimal("450.00"), communication.name))
+        self.approve(approval_url)
+        self.env.invalidate_all()
+        self.assertEqual(tx.state, "done")
+        for move in (first, second, credit_note):
+            self.assertIn(move.payment_state, ("paid", "in_payment", "reversed"), move.name)
+            self.assertTrue(move.currency_id.is_zero(move.amount_residual), move.name)
+        self.assertFalse(communication._pay_total_url(), "nothing left to pay: no button")
+
+    def test_a_single_invoice_is_named_by_its_payment_reference(self):
+        invoice = self.invoice(120.0)
+        self.start_payment(invoice)
+        self.assertEqual(self.requested(self.transaction(invoice)), (Decimal("120.00"), invoice.payment_reference))
+
     def test_a_plans_first_installment_is_paid_through_the_service(self):
         self.pay_first_installment()
 
@@ -212,6 +243,10 @@ class TestPayByBankFintecture(ServiceFlows, PayByBankServiceCommon):
     def break_credentials(self):
         self.provider.pay_by_bank_fintecture_app_secret = "not-the-secret"
 
+    def requested(self, tx):
+        session = self.sandbox.sessions[tx.provider_reference]
+        return Decimal(session["amount"]), session["communication"]
+
     def test_a_short_transfer_puts_the_payment_in_error_and_reconciles_nothing(self):
         self.sandbox.script("short")
         invoice = self.invoice(500.0)
@@ -307,6 +342,10 @@ class TestPayByBankGoCardless(ServiceFlows, PayByBankServiceCommon):
                                  .encode("utf-8").decode("latin-1")}),
             "not hex": (body, {**headers, "Webhook-Signature": "z" * 64}),
         }
+
+    def requested(self, tx):
+        payment_request = self.sandbox.resources["billing_requests"][tx.provider_reference]["payment_request"]
+        return Decimal(payment_request["amount"]) / 100, payment_request["description"]
 
     def break_credentials(self):
         self.provider.pay_by_bank_gocardless_access_token = "not-the-token"
