@@ -47,6 +47,7 @@ class TestReminderPayTotal(PayByBankCommon):
         page = self.page(url)
         self.assertEqual(page.status_code, 200)
         self.assertIn("450.00", page.text)
+        self.assertIn("the invoices are marked paid", page.text, "one transfer, several invoices")
         for move in (self.first, self.second):
             self.assertIn(move.name, page.text)
         answer = self.choose(url)

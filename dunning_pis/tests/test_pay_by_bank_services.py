@@ -61,6 +61,7 @@ class ServiceFlows:
         run = self.env["dunning.run"].sudo().create({"company_id": self.company.id, "date": "2026-10-12"})
         run.action_run()
         communication = run.communication_ids.filtered(lambda c: c.partner_id == self.customer)
+        self.assertIn("The invoices are marked paid", self.url_open(communication._pay_total_url()).text)
         approval_url = self.start_payment(None, url=communication._pay_total_url())
         tx = self.transaction(first)
         self.assertEqual(tx, self.transaction(second))
@@ -76,6 +77,7 @@ class ServiceFlows:
 
     def test_a_single_invoice_is_named_by_its_payment_reference(self):
         invoice = self.invoice(120.0)
+        self.assertIn("The invoice is marked paid", self.url_open(invoice.pay_by_bank_url).text)
         self.start_payment(invoice)
         self.assertEqual(self.requested(self.transaction(invoice)), (Decimal("120.00"), invoice.payment_reference))
 
