@@ -81,6 +81,21 @@ class ServiceFlows:
         self.start_payment(invoice)
         self.assertEqual(self.requested(self.transaction(invoice)), (Decimal("120.00"), invoice.payment_reference))
 
+    def test_the_early_discount_is_asked_of_the_service_in_its_window_only(self):
+        """2 % within 10 days of 1000: 980 asked and the invoice paid, the 20 booked as the discount; the
+        same invoice dated 15 days ago: the full 1000."""
+        invoice = self.discounted_invoice()
+        self.approve(self.start_payment(invoice))
+        tx = self.transaction(invoice)
+        self.assertEqual(self.requested(tx)[0], Decimal("980.00"))
+        self.assertPaid(invoice)
+        self.assertEqual(tx.payment_id.amount, 980.0)
+        granted = self.env["dunning.early.discount.report"].search([("invoice_id", "=", invoice.id)])
+        self.assertEqual(granted.amount, 20.0)
+        late = self.discounted_invoice(invoice_date=fields.Date.context_today(self.env.user) - timedelta(days=15))
+        self.start_payment(late)
+        self.assertEqual(self.requested(self.transaction(late))[0], Decimal("1000.00"), "the window has closed")
+
     def test_a_plans_first_installment_is_paid_through_the_service(self):
         self.pay_first_installment()
 
