@@ -85,8 +85,11 @@ class PaymentTransaction(models.Model):
         return initiated
 
     def _pay_by_bank_remittance(self):
-        invoice = self.invoice_ids[:1]
-        return invoice.payment_reference or invoice.name or self.reference
+        """What the payee's bank statement shows: the invoice's payment reference, or for a payment of several
+        invoices the payment's own reference, which names them all in Odoo."""
+        if len(self.invoice_ids) != 1:
+            return self.reference
+        return self.invoice_ids.payment_reference or self.invoice_ids.name or self.reference
 
     def _pay_by_bank_access_token(self):
         return payment_utils.generate_access_token(self.reference, env=self.env)
