@@ -97,9 +97,12 @@ class AccountMove(models.Model):
 
     @api.depends("dunning_line_ids.state")
     def _compute_dunning_state(self):
-        """In one query, since a run changes the lines of thousands of invoices at once."""
+        """In one query, since a run changes the lines of thousands of invoices at once. The stored values are
+        read first so that only the invoices whose level or date changes are written: a run adds pending lines
+        to tens of thousands of invoices and changes none of them."""
         reached = {}
         if self.ids:
+            self.fetch(["dunning_level_id", "dunning_last_date"])
             self.env["dunning.line"].flush_model(["invoice_id", "state", "level_id", "date", "line_type"])
             self.env["dunning.level"].flush_model(["sequence", "delay_days"])
             self.env.cr.execute(SQL(
