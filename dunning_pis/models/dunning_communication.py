@@ -99,9 +99,11 @@ class DunningCommunication(models.Model):
               GROUP BY communication_id, currency_id
                 """, tuple(stored),
             ))
+            # Fetched at once: what follows may query the database (the user's time zone, currencies).
+            rows = self.env.cr.fetchall()
             today = fields.Date.context_today(self)
             rates = {}
-            for communication_id, currency_id, count, due, charges in self.env.cr.fetchall():
+            for communication_id, currency_id, count, due, charges in rows:
                 communication = self.env[self._name].browse(communication_id).with_prefetch(stored)
                 company = communication.company_id
                 key = (currency_id, company, communication.date or today)
