@@ -9,6 +9,7 @@ from odoo.http import request
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
 
 from .. import const
+from ..models.company_language import in_company_language
 from ..models.payment_transaction import RETURN_URL, WEBHOOK_URL
 from ..payment_initiation import signing
 from ..payment_initiation.adapters import BankError, parse_notification
@@ -51,7 +52,7 @@ class PayByBankController(PaymentPortal):
             return self._answer(404, "unknown payment")
         if tx_sudo.provider_reference and notification.resource_id != tx_sudo.provider_reference:
             return self._answer(404, "unknown payment")
-        tx_sudo._pay_by_bank_process(notification)
+        in_company_language(tx_sudo)._pay_by_bank_process(notification)
         if tx_sudo.state == "error" and tx_sudo.pay_by_bank_status != "RJCT":
             _logger.error("pay by bank: notification for %s does not match the transaction: %s",
                           tx_sudo.reference, tx_sudo.state_message)

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
 from ..installments import schedule
+from .company_language import in_company_language
 from .dunning_communication import OPEN_PAYMENT_STATES
 
 PLAN_STATES = [
@@ -283,7 +284,8 @@ class DunningInstallmentPlan(models.Model):
 
     @api.model
     def _cron_watch(self):
-        self.search([("state", "=", "active")])._watch(fields.Date.context_today(self))
+        for company, plans in self.search([("state", "=", "active")]).grouped("company_id").items():
+            in_company_language(plans, company)._watch(fields.Date.context_today(self))
 
     def action_preview(self):
         self.ensure_one()

@@ -10,6 +10,7 @@ from odoo.tools import SQL
 from .. import const
 from ..payment_initiation import statuses
 from ..payment_initiation.adapters import BankError, PaymentOrder
+from .company_language import in_company_language
 
 _logger = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class PaymentTransaction(models.Model):
         status = adapter.status(self.provider_reference, instant=self.pay_by_bank_instant)
         if status.needs_confirmation:
             status = adapter.confirm(self.provider_reference, instant=self.pay_by_bank_instant)
-        self._pay_by_bank_process(status)
+        in_company_language(self)._pay_by_bank_process(status)
 
     @api.model
     def _cron_pay_by_bank_poll(self):
