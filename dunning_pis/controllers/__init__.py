@@ -1,2 +1,3 @@
 from . import pay_by_bank
 from . import installment_plan_portal
+from . import reminder_portal

@@ -206,17 +206,17 @@ class AccountMove(models.Model):
         return figures
 
     def _dunning_invoice_pdfs(self):
-        """The invoices' PDF, as attachments to put on a reminder email."""
-        attachments = self.env["ir.attachment"]
-        for invoice in self:
-            content, kind = self.env["ir.actions.report"]._render("account.account_invoices", invoice.ids)
-            attachments |= attachments.create({
-                "name": f"{invoice._get_report_base_filename()}.{'pdf' if kind == 'pdf' else 'html'}",
-                "raw": content,
-                "res_model": "account.move",
-                "res_id": invoice.id,
-            })
-        return attachments
+        """The invoices' PDF as Odoo issued it, to attach to a reminder: the same attachment each time.
+        An invoice never sent yet gets its PDF issued now, through Odoo's own invoice sending, and kept."""
+        missing = self.filtered(lambda invoice: not invoice.invoice_pdf_report_id)
+        if missing:
+            send = self.env["account.move.send"]
+            invoices_data = {invoice: send._get_default_sending_settings(invoice) for invoice in missing}
+            send._generate_invoice_documents(invoices_data)
+            errors = [data["error"] for data in invoices_data.values() if data.get("error")]
+            if errors:
+                raise UserError(self.env._("The invoice PDF could not be made: %(error)s", error=errors[0]))
+        return self.invoice_pdf_report_id
 
     def _dunning_early_discount_offer(self, on_date):
         """(last day, amount to pay) of Odoo's own early-payment discount if still open on ``on_date``."""
