@@ -6,6 +6,9 @@ from . import test_translations
 from . import test_dunning_policy
 from . import test_dunning_run
 from . import test_dunning_channels
+from . import test_reminder_delivery
+from . import test_reminder_proof
+from . import test_sms_channel
 from . import test_dunning_charges
 from . import test_dunning_access
 from . import test_dunning_tour
