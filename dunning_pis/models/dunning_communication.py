@@ -123,7 +123,6 @@ class DunningCommunication(models.Model):
             communication.channel_sms = communication.level_id.channel_sms
 
     def _compute_access_url(self):
-        super()._compute_access_url()
         for communication in self:
             communication.access_url = f"/my/reminders/{communication.id}"
 
@@ -586,7 +585,7 @@ class DunningCommunication(models.Model):
 
     def _message_receive_bounce(self, email, partner):
         """The reminder email bounced: the customer did not get it, so the policy's fallback reaches them."""
-        super()._message_receive_bounce(email, partner)
+        result = super()._message_receive_bounce(email, partner)
         for communication in map(in_company_language, self.filtered(lambda c: c.state == "sent" and c.email_mail_id)):
             fallback = communication.policy_id.fallback_channel
             if fallback == delivery.FALLBACK_LETTER and not communication.channel_letter:
@@ -599,6 +598,7 @@ class DunningCommunication(models.Model):
                 fallback = None
             communication._note_delivery([communication.env._("The email to %(email)s bounced.", email=email)],
                                          fallback)
+        return result
 
     def write(self, vals):
         result = super().write(vals)
@@ -647,23 +647,27 @@ class DunningCommunication(models.Model):
     def _cron_send_queued(self, batch_size=100):
         """Send what is queued, batch by batch, each batch committed: a crash loses at most the batch being
         sent, which is then still queued, with nothing of it sent. What another worker is sending is left
-        to it; a batch that lost a race with it is rolled back and looked at again."""
+        to it; a batch that lost a race with it is rolled back and looked at again. Return how many
+        communications this call sent or put in error."""
         cron = self.env["ir.cron"]
-        elsewhere, races = [], 0
+        elsewhere, races, done = [], 0, 0
         while True:
             domain = [("state", "=", "queued"), ("id", "not in", elsewhere)]
             queued = self.search(domain, limit=batch_size, order="id")
             if not queued:
-                return
+                return done
             try:
                 handled = queued._send()
-            except CONCURRENCY_ERRORS:
+            except CONCURRENCY_ERRORS as error:
                 races += 1
                 if races > MAX_RACES:
                     raise
+                _logger.info("Sending reminders lost a race with another transaction (%s); trying again.",
+                             type(error).__name__)
                 self.env.cr.rollback()
                 self.env.transaction.reset()
                 continue
+            done += len(handled)
             elsewhere.extend((queued - handled).ids)
             if not cron._commit_progress(len(handled), remaining=self.search_count(domain)):
-                return
+                return done

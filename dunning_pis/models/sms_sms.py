@@ -6,7 +6,8 @@ class SmsSms(models.Model):
 
     def _handle_call_result_hook(self, results):
         """A reminder by SMS counts as sent once the SMS provider took it, as an email once it left."""
-        super()._handle_call_result_hook(results)
+        result = super()._handle_call_result_hook(results)
         messages = self.mail_message_id.filtered(lambda message: message.model == "dunning.communication")
         if messages:
             self.env["dunning.communication"].sudo().search([("sms_message_id", "in", messages.ids)])._settle()
+        return result

@@ -2,6 +2,7 @@ from . import test_install
 from . import test_demo_data
 from . import test_module_cycle
 from . import test_run_resilience
+from . import test_sending_resilience
 from . import test_translations
 from . import test_dunning_policy
 from . import test_dunning_run

@@ -61,7 +61,8 @@ class DunningCommon(AccountTestInvoicingCommon):
         # Odoo does not send emails during tests; these tests hand them to the loopback server.
         self.startPatcher(patch.object(IrMail_Server, "_disable_send", return_value=False))
         # Nor does it call IAP: these tests hand the SMS to the loopback gateway, over HTTP.
-        self.startPatcher(patch.object(iap_tools, "modules", SimpleNamespace(module=SimpleNamespace(current_test=None))))
+        no_test = SimpleNamespace(module=SimpleNamespace(current_test=None))
+        self.startPatcher(patch.object(iap_tools, "modules", no_test))
         self.smtp.messages.clear()
         self.sms_gateway.messages.clear()
         self.sms_gateway.refused.clear()

@@ -5,6 +5,7 @@ from odoo.tools import mute_logger
 
 from .common import TODAY, DunningCommon
 
+
 @freeze_time(TODAY)
 @tagged("post_install", "-at_install")
 class TestReminderDelivery(DunningCommon):

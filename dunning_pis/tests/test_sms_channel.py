@@ -63,7 +63,8 @@ class TestSmsChannel(DunningCommon, HttpCase):
             self.business.lang = lang
             for tone in ("courteous", "standard", "firm"):
                 template = self.env.ref(f"dunning_pis.sms_template_reminder_{tone}")
-                text = gsm7.to_gsm7(template._render_field("body", communication.ids, compute_lang=True)[communication.id])
+                rendered = template._render_field("body", communication.ids, compute_lang=True)[communication.id]
+                text = gsm7.to_gsm7(rendered)
                 with self.subTest(lang=lang, tone=tone, text=text):
                     self.assertIn("123", text)
                     self.assertTrue(text.endswith(communication.pay_link))
