@@ -10,8 +10,33 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 SEND_PATH = "/api/sms/3/send"
 
 
+class GatewayHandler(BaseHTTPRequestHandler):
+    """Answers IAP's SMS calls for ``self.server.gateway``; subclasses may serve pages on GET."""
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        request = json.loads(self.rfile.read(length) or b"{}")
+        if self.path != SEND_PATH:
+            self.answer(404, {"jsonrpc": "2.0", "id": request.get("id"),
+                              "error": {"code": 404, "message": "Not found", "data": {"name": "NotFound"}}})
+            return
+        self.answer(200, {"jsonrpc": "2.0", "id": request.get("id"),
+                          "result": self.server.gateway.send(request.get("params") or {})})
+
+    def answer(self, status, body, content_type="application/json"):
+        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *_args):
+        pass
+
+
 class LoopbackSMS:
-    def __init__(self, port=0, on_message=None):
+    def __init__(self, port=0, on_message=None, handler=GatewayHandler):
         if not port:
             with socket.socket() as sock:
                 sock.bind(("127.0.0.1", 0))
@@ -20,31 +45,8 @@ class LoopbackSMS:
         self.messages = []
         self.refused = {}
         self.on_message = on_message
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                request = json.loads(self.rfile.read(length) or b"{}")
-                if self.path != SEND_PATH:
-                    return self._answer(404, {"jsonrpc": "2.0", "id": request.get("id"),
-                                              "error": {"code": 404, "data": {"name": "NotFound"}}})
-                return self._answer(200, {"jsonrpc": "2.0", "id": request.get("id"),
-                                          "result": gateway._send(request.get("params") or {})})
-
-            def _answer(self, status, body):
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *_args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.handler = handler
+        self.server = None
 
     @property
     def url(self):
@@ -53,7 +55,8 @@ class LoopbackSMS:
     def refuse(self, number, state="wrong_number_format"):
         self.refused[number] = state
 
-    def _send(self, params):
+    def send(self, params):
+        """IAP's answer to a batch of SMS: one result per number, by the uuid Odoo gave it."""
         results = []
         for message in params.get("messages", []):
             for recipient in message.get("numbers", []):
@@ -67,7 +70,9 @@ class LoopbackSMS:
         return results
 
     def start(self):
-        self.thread.start()
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), self.handler)
+        self.server.gateway = self
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
     def stop(self):
