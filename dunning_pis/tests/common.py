@@ -33,6 +33,7 @@ class DunningCommon(AccountTestInvoicingCommon):
             "external_report_layout_id": cls.env.ref("web.external_layout_standard").id,
         })
         cls.level = {level.delay_days: level for level in cls.policy.level_ids}
+        cls.policy.level_ids.channel_sms = False  # as shipped: the demo data sends the second reminder by SMS too
         cls.controller = new_test_user(
             cls.env, login="controller", name="Claire Controller", email="claire@example.com",
             groups="dunning_pis.group_dunning_user", company_id=cls.company.id,
