@@ -207,16 +207,27 @@ class AccountMove(models.Model):
 
     def _dunning_invoice_pdfs(self):
         """The invoices' PDF as Odoo issued it, to attach to a reminder: the same attachment each time.
-        An invoice never sent yet gets its PDF issued now, through Odoo's own invoice sending, and kept."""
-        missing = self.filtered(lambda invoice: not invoice.invoice_pdf_report_id)
-        if missing:
-            send = self.env["account.move.send"]
-            invoices_data = {invoice: send._get_default_sending_settings(invoice) for invoice in missing}
-            send._generate_invoice_documents(invoices_data)
-            errors = [data["error"] for data in invoices_data.values() if data.get("error")]
-            if errors:
-                raise UserError(self.env._("The invoice PDF could not be made: %(error)s", error=errors[0]))
+        An invoice never sent yet gets its PDF issued now, through Odoo's own invoice sending, and kept:
+        one at a time, as wkhtmltopdf without patched Qt (Debian's) renders one document per call."""
+        send = self.env["account.move.send"]
+        for invoice in self.filtered(lambda move: not move.invoice_pdf_report_id):
+            invoice_data = send._get_default_sending_settings(invoice)
+            send._generate_invoice_documents({invoice: invoice_data})
+            if invoice_data.get("error"):
+                raise UserError(self.env._("The invoice PDF of %(invoice)s could not be made: %(error)s",
+                                           invoice=invoice.name, error=invoice_data["error"]))
         return self.invoice_pdf_report_id
+
+    def _dunning_ensure_portal_tokens(self):
+        """The portal tokens of the invoices' links in reminders, made in one statement: Odoo makes them one
+        invoice at a time through account.move's write, which synchronises all its lines again, for each."""
+        missing = self.filtered(lambda invoice: not invoice.access_token)
+        if missing:
+            self.env.cr.execute(SQL(
+                "UPDATE account_move SET access_token = gen_random_uuid()::text WHERE id IN %s AND access_token IS NULL",
+                tuple(missing.ids),
+            ))
+            missing.invalidate_recordset(["access_token"])
 
     def _dunning_early_discount_offer(self, on_date):
         """(last day, amount to pay) of Odoo's own early-payment discount if still open on ``on_date``."""

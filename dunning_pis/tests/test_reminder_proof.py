@@ -86,6 +86,18 @@ class TestReminderProof(DunningCommon):
         self.assertEqual(communication.email_mail_id.attachment_ids, issued)
         self.assertEqual(invoice._dunning_invoice_pdfs(), issued, "and the same one afterwards")
 
+    def test_the_pdfs_of_a_reminder_of_several_invoices_are_issued_for_real(self):
+        """Real PDFs through wkhtmltopdf, which without patched Qt (Debian's) renders one document a call."""
+        self.enterContext(mute_logger("odoo.addons.base.models.ir_actions_report"))
+        invoices = self.invoice(self.business, 100.0, self.days(-3)) | self.invoice(self.business, 200.0, self.days(-3))
+        self.level[1].attach_invoices = True
+        communication = self.run_dunning().communication_ids
+        communication.with_context(force_report_rendering=True).action_send()
+        self.assertEqual(communication.state, "sending", communication.error_message)
+        self.assertEqual(communication.email_mail_id.attachment_ids, invoices.invoice_pdf_report_id)
+        for invoice in invoices:
+            self.assertIn(invoice.name, pdf_text(invoice.invoice_pdf_report_id.raw))
+
     def test_the_letter_pdf_is_kept_as_printed(self):
         communication, invoice = self._reminder_at(30, amount=1000.0, days_late=31)
         # Debian's wkhtmltopdf is built without patched Qt and warns about it on every document.
