@@ -91,13 +91,14 @@ class DunningCommunication(models.Model):
         "mail.mail", string="Email sent", readonly=True, copy=False, index="btree_not_null", ondelete="set null",
         help="The reminder email as it left: body, recipients, attachments and date, kept as proof.",
     )
-    email_to = fields.Text(related="email_mail_id.email_to", string="Sent to")
-    email_cc = fields.Char(related="email_mail_id.email_cc", string="Copy to")
+    email_to = fields.Text(related="email_mail_id.email_to", string="Sent to", help="Who the email went to.")
+    email_cc = fields.Char(related="email_mail_id.email_cc", string="Copy to", help="Who got the email in copy.")
     sms_message_id = fields.Many2one("mail.message", string="SMS sent", readonly=True, copy=False, ondelete="set null")
     sms_number = fields.Char(string="Mobile number", readonly=True, copy=False)
-    pay_link = fields.Char(readonly=True, copy=False, help="The short link of the SMS to this reminder's page.")
+    pay_link = fields.Char(string="Link to pay", readonly=True, copy=False,
+                           help="The short link of the SMS to this reminder's page.")
     delivery_note = fields.Text(
-        readonly=True, copy=False,
+        string="Channel notes", readonly=True, copy=False,
         help="Why a channel of the level was not used, and what the communication went by instead.",
     )
     letter_attachment_id = fields.Many2one("ir.attachment", string="Letter PDF", readonly=True, copy=False)

@@ -71,7 +71,7 @@ class TestSmsChannel(DunningCommon, HttpCase):
                     self.assertTrue(text.endswith(communication.pay_link))
                     self.assertIsNotNone(gsm7.septets(text), "in the GSM alphabet, not UCS-2")
                     self.assertLessEqual(gsm7.septets(text), 160)
-        self.assertIn("à régler", text, "the French text was used")
+        self.assertIn("Payez sans délai", text, "the French text was used")
 
     def test_a_customer_without_mobile_falls_back_like_email(self):
         self._sms_level()
