@@ -611,18 +611,20 @@ class DunningCommunication(models.Model):
 
     def _post_registered_letter(self, vals):
         """Posting and receipt of a registered letter, written on the customer and each invoice as well."""
-        for communication in self.filtered(lambda c: c.registered_letter and c.state == "sent"):
+        for communication in map(in_company_language,
+                                 self.filtered(lambda c: c.registered_letter and c.state == "sent")):
+            env = communication.env
             messages = []
             if {"tracking_number", "posting_date"} & vals.keys() and communication.posting_date:
-                messages.append((self.env._(
+                messages.append((env._(
                     "Registered letter of %(communication)s posted on %(date)s, tracking number %(number)s.",
-                    communication=communication._link(), date=format_date(self.env, communication.posting_date),
+                    communication=communication._link(), date=format_date(env, communication.posting_date),
                     number=communication.tracking_number or "-",
                 ), []))
             if {"receipt_date", "receipt_attachment_ids"} & vals.keys() and communication.receipt_date:
-                messages.append((self.env._(
+                messages.append((env._(
                     "Registered letter of %(communication)s received on %(date)s.",
-                    communication=communication._link(), date=format_date(self.env, communication.receipt_date),
+                    communication=communication._link(), date=format_date(env, communication.receipt_date),
                 ), communication.receipt_attachment_ids.ids))
             for body, attachment_ids in messages:
                 for record in (*communication.line_ids.invoice_id, communication.partner_id):

@@ -72,6 +72,8 @@ class TestReminderDelivery(DunningCommon):
             self.assertIn(reason, communication.message_ids[0].body, "said in the chatter too")
             self.assertFalse(communication.line_ids.invoice_id.dunning_level_id, "the invoice stays where it was")
         self.assertFalse(by_customer[broken_letter].letter_attachment_id, "nothing half-done is kept")
+        self.assertEqual(by_customer[refused].email_mail_id.state, "cancel",
+                         "Odoo's Retry of the failed email cannot send it beside a retried reminder")
         self.assertFalse(communications.filtered(lambda c: c.state in ("queued", "sending")), "nothing left waiting")
 
     def test_blacklisted_address_falls_back_to_a_letter_to_print(self):
