@@ -140,8 +140,8 @@ def _send_todays_reminders(runner):
     """Today's run, its reminders sent through Odoo's queues to the outbox, and where to read them."""
     script = SENDING % {"smtp_port": SMTP_PORT, "outbox_port": OUTBOX_PORT}
     print(runner.shell(DEMO_DB, script, "demo-sending"), end="", flush=True)
-    emails = len(list((OUTBOX / "mail").glob("*.eml")))
-    print(f"outbox: {emails} emails in {OUTBOX / 'mail'} (.eml), SMS in {OUTBOX / 'sms'}; "
+    emails, sms = len(list((OUTBOX / "mail").glob("*.eml"))), len(list((OUTBOX / "sms").glob("*.json")))
+    print(f"outbox: {emails} emails in {OUTBOX / 'mail'} (.eml files), {sms} SMS in {OUTBOX / 'sms'}; "
           f"listed on http://127.0.0.1:{OUTBOX_PORT} while make demo serves", flush=True)
 
 
