@@ -224,7 +224,8 @@ class AccountMove(models.Model):
         missing = self.filtered(lambda invoice: not invoice.access_token)
         if missing:
             self.env.cr.execute(SQL(
-                "UPDATE account_move SET access_token = gen_random_uuid()::text WHERE id IN %s AND access_token IS NULL",
+                "UPDATE account_move SET access_token = gen_random_uuid()::text"
+                " WHERE id IN %s AND access_token IS NULL",
                 tuple(missing.ids),
             ))
             missing.invalidate_recordset(["access_token"])

@@ -213,7 +213,8 @@ class DunningCommunication(models.Model):
     def action_send(self):
         if self.filtered(lambda c: c.state not in ("queued", "to_validate")):
             raise UserError(self.env._("Only communications that are queued or waiting for validation can be sent."))
-        self._set_state("queued")
+        # Queued ones are not written: one the cron is sending at this moment is then left to it.
+        self.filtered(lambda c: c.state == "to_validate")._set_state("queued")
         self._send()
 
     def action_cancel(self):
@@ -565,6 +566,18 @@ class DunningCommunication(models.Model):
             deliveries.append((status, self.env._("SMS: %(reason)s", reason=reason), "channel_sms"))
         return deliveries
 
+    def _settle_safely(self):
+        """``_settle`` for Odoo's mail and SMS queues, which must not fail for a reminder: a failure leaves
+        these communications sending, to be settled again by the next send cron."""
+        try:
+            with self.env.cr.savepoint():
+                self._settle()
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception:
+            _logger.warning("Reminders %s not settled; the send cron will try again", self.mapped("name"),
+                            exc_info=True)
+
     def _settle(self):
         """The communications being sent, once Odoo's queues reported on their email or SMS: sent when one
         of them reached the customer, in error with the reasons when all failed. Called by the queues."""
@@ -655,6 +668,7 @@ class DunningCommunication(models.Model):
         to it; a batch that lost a race with it is rolled back and looked at again. Return how many
         communications this call sent or put in error."""
         cron = self.env["ir.cron"]
+        self.search([("state", "=", "sending")])._settle()  # any the queues could not settle when they reported
         elsewhere, races, done = [], 0, 0
         while True:
             domain = [("state", "=", "queued"), ("id", "not in", elsewhere)]

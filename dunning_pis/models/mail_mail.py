@@ -9,5 +9,5 @@ class MailMail(models.Model):
         invoices at their previous level, to be reminded again by the next run."""
         reminders = self.env["dunning.communication"].sudo().search([("email_mail_id", "in", self.ids)])
         result = super()._postprocess_sent_message(success_pids, success_emails, failure_reason, failure_type)
-        reminders._settle()
+        reminders._settle_safely()
         return result

@@ -9,5 +9,6 @@ class SmsSms(models.Model):
         result = super()._handle_call_result_hook(results)
         messages = self.mail_message_id.filtered(lambda message: message.model == "dunning.communication")
         if messages:
-            self.env["dunning.communication"].sudo().search([("sms_message_id", "in", messages.ids)])._settle()
+            reminders = self.env["dunning.communication"].sudo().search([("sms_message_id", "in", messages.ids)])
+            reminders._settle_safely()
         return result

@@ -5,6 +5,8 @@ from odoo.tools import mute_logger
 
 from .common import TODAY, DunningCommon
 
+COMMUNICATION_LOGGER = "odoo.addons.dunning_pis.models.dunning_communication"
+
 
 @freeze_time(TODAY)
 @tagged("post_install", "-at_install")
@@ -75,6 +77,29 @@ class TestReminderDelivery(DunningCommon):
         self.assertEqual(by_customer[refused].email_mail_id.state, "cancel",
                          "Odoo's Retry of the failed email cannot send it beside a retried reminder")
         self.assertFalse(communications.filtered(lambda c: c.state in ("queued", "sending")), "nothing left waiting")
+
+    def test_a_reminder_the_mail_queue_cannot_settle_is_settled_by_the_next_send_cron(self):
+        """Its email left: the mail queue goes on, the email stays sent, the reminder waits to be settled."""
+        invoice = self.invoice(self.business, 250.0, self.days(-3))
+        communication = self.run_dunning().communication_ids
+        communication.action_send()
+        mark_sent = type(communication)._mark_sent
+
+        def fails_once(records):
+            type(communication)._mark_sent = mark_sent
+            raise ValueError("the database is having a bad day")
+
+        type(communication)._mark_sent = fails_once
+        try:
+            with self.assertLogs(COMMUNICATION_LOGGER, "WARNING"):
+                self.deliver_emails()
+        finally:
+            type(communication)._mark_sent = mark_sent
+        self.assertEqual((communication.email_mail_id.state, communication.state), ("sent", "sending"))
+        self.assertFalse(invoice.dunning_level_id)
+        communication.search([("state", "=", "sending")])._settle()  # what the send cron does first
+        self.assertEqual(communication.state, "sent")
+        self.assertEqual(invoice.dunning_level_id, self.level[1])
 
     def test_blacklisted_address_falls_back_to_a_letter_to_print(self):
         self.env["mail.blacklist"].create({"email": self.business.email})
