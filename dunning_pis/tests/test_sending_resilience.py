@@ -17,7 +17,7 @@ from pathlib import Path
 import odoo
 from odoo import Command, api, fields
 from odoo.tests import standalone
-from odoo.tools import config
+from odoo.tools import config, mute_logger
 
 from .loopback_smtp import LoopbackSMTP
 
@@ -276,4 +276,49 @@ def test_the_nightly_cron_sends_around_a_broken_level_and_writes_french(env):
         server.unlink()
         company.write({"dunning_auto_run": former["auto_run"], "dunning_last_run_date": former["last_run"]})
         company.partner_id.lang = former["lang"]
+        env.cr.commit()
+
+
+@standalone("dunning_pis_sending")
+def test_the_nightly_cron_goes_on_when_a_company_fails(env):
+    """One company's run fails in a way nobody foresaw (here: planning raises): what it committed stays,
+    it says so on its run, the next company still gets its reminders and the cron reports no failure."""
+    company = env.ref("base.main_company")
+    former = {"auto_run": company.dunning_auto_run, "last_run": company.dunning_last_run_date}
+    env["res.company"].search([]).dunning_auto_run = False
+    failing = env["res.company"].create({"name": "Failing Co", "dunning_auto_run": True, "sequence": 0})
+    company.write({"dunning_auto_run": True, "dunning_last_run_date": False})
+    smtp, server = _loopback_mail_server(env)
+    Run = type(env["dunning.run"])
+    plan = Run._plan
+
+    def plan_or_fail(run):
+        if run.company_id == failing:
+            raise RuntimeError("planning broke")
+        return plan(run)
+
+    Run._plan = plan_or_fail
+    try:
+        healthy = _customers_with_open_invoices(env, "Resilient", 2)
+        env["dunning.communication"].search([("state", "=", "queued")])._set_state("cancelled")
+        env.cr.commit()
+        cron = env.ref("dunning_pis.ir_cron_dunning_daily")
+        with mute_logger("odoo.addons.dunning_pis.models.dunning_run"):
+            cron.method_direct_trigger()
+        env.cr.commit()
+        env.invalidate_all()
+        assert cron.failure_count == 0 and cron.active
+        failed_run = env["dunning.run"].search([("company_id", "=", failing.id)])
+        assert failed_run.state == "draft" and "planning broke" in failed_run.message_ids[0].body, \
+            failed_run.message_ids.mapped("body")
+        sent = env["dunning.communication"].search([("partner_id", "in", healthy.ids)])
+        assert len(sent) == 2 and set(sent.mapped("state")) == {"sending"}, sent.mapped("state")
+        _deliver(env, sent)
+        _assert_each_sent_once(env, sent, smtp)
+    finally:
+        Run._plan = plan
+        smtp.stop()
+        server.unlink()
+        failing.dunning_auto_run = False
+        company.write({"dunning_auto_run": former["auto_run"], "dunning_last_run_date": former["last_run"]})
         env.cr.commit()
