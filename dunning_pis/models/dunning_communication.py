@@ -288,6 +288,21 @@ class DunningCommunication(models.Model):
                 communication._mark_failed(reason)
         return claimed
 
+    def _refresh_lines(self):
+        """Leave out what was paid, reversed or paused since the run, and update what remains due."""
+        for communication in self:
+            lines = communication.line_ids
+            gone = lines.filtered(lambda line, date=communication.date: not line.invoice_id._dunning_is_open(date))
+            if gone:
+                communication.message_post(body=self.env._(
+                    "Left out, no longer to remind: %(invoices)s", invoices=", ".join(gone.invoice_id.mapped("name")),
+                ))
+                gone.unlink()
+            if not communication.line_ids:
+                communication._set_state("cancelled")
+            else:
+                communication.line_ids._compute_charges()
+
     def _deliver(self):
         """Through the channels that reach the customer, falling back as the policy says when an email
         or SMS has no usable address."""
@@ -438,21 +453,6 @@ class DunningCommunication(models.Model):
         })
         self[field_name] = attachment
         return attachment
-
-    def _refresh_lines(self):
-        """Leave out what was paid, reversed or paused since the run, and update what remains due."""
-        for communication in self:
-            lines = communication.line_ids
-            gone = lines.filtered(lambda line, date=communication.date: not line.invoice_id._dunning_is_open(date))
-            if gone:
-                communication.message_post(body=self.env._(
-                    "Left out, no longer to remind: %(invoices)s", invoices=", ".join(gone.invoice_id.mapped("name")),
-                ))
-                gone.unlink()
-            if not communication.line_ids:
-                communication._set_state("cancelled")
-            else:
-                communication.line_ids._compute_charges()
 
     def _letter_body(self):
         """The body of this communication's template, rendered in the recipient's language."""
