@@ -10,6 +10,7 @@ from . import test_dunning_channels
 from . import test_reminder_delivery
 from . import test_reminder_proof
 from . import test_sms_channel
+from . import test_chatter_language
 from . import test_dunning_charges
 from . import test_dunning_access
 from . import test_dunning_tour
