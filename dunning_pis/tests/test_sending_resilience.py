@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import odoo
@@ -55,14 +56,22 @@ def _queued_reminders(env, prefix, count):
     return communications
 
 
+@contextmanager
 def _loopback_mail_server(env):
+    """Odoo's emails go to a real SMTP server on loopback for the block, which yields it."""
     smtp = LoopbackSMTP().start()
     server = env["ir.mail_server"].create({
         "name": "Loopback (sending tests)", "smtp_host": "127.0.0.1", "smtp_port": smtp.port, "sequence": 0,
         "smtp_encryption": "none", "smtp_authentication": "login",
     })
     env.cr.commit()
-    return smtp, server
+    try:
+        yield smtp
+    finally:
+        env.cr.rollback()
+        smtp.stop()
+        server.unlink()
+        env.cr.commit()
 
 
 def _mails_of(env, communications):
@@ -116,8 +125,7 @@ print(f"HANDLED {handled}")
 @standalone("dunning_pis_sending")
 def test_two_processes_send_each_reminder_once(env):
     """Two Odoo processes run the send cron at the same moment over the same queue."""
-    smtp, server = _loopback_mail_server(env)
-    try:
+    with _loopback_mail_server(env) as smtp:
         communications = _queued_reminders(env, "Twice", 60)
         with tempfile.TemporaryDirectory() as barrier:
             children = [_odoo_shell(env, {"DUNNING_BARRIER": barrier}) for _n in range(2)]
@@ -140,10 +148,6 @@ def test_two_processes_send_each_reminder_once(env):
         env.cr.rollback()
         _deliver(env, communications)
         _assert_each_sent_once(env, communications, smtp)
-    finally:
-        smtp.stop()
-        server.unlink()
-        env.cr.commit()
 
 
 DIE_HALF_WAY = """
@@ -166,8 +170,7 @@ env["dunning.communication"].sudo()._cron_send_queued(batch_size=3)
 
 @standalone("dunning_pis_sending")
 def test_a_worker_that_dies_half_way_loses_nothing_and_sends_nothing_twice(env):
-    smtp, server = _loopback_mail_server(env)
-    try:
+    with _loopback_mail_server(env) as smtp:
         communications = _queued_reminders(env, "Crash", 8)
         code, out, err = _finish(_odoo_shell(env), DIE_HALF_WAY)
         assert code == 9, f"exit {code}: {out[-2000:]} {err[-4000:]}"
@@ -179,10 +182,6 @@ def test_a_worker_that_dies_half_way_loses_nothing_and_sends_nothing_twice(env):
         assert handled == 5, handled
         _deliver(env, communications)
         _assert_each_sent_once(env, communications, smtp)
-    finally:
-        smtp.stop()
-        server.unlink()
-        env.cr.commit()
 
 
 class _Captured(logging.Handler):
@@ -194,16 +193,24 @@ class _Captured(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+@contextmanager
+def _captured_log(name):
+    """What logger ``name`` says in the block, from INFO up."""
+    captured, logger = _Captured(), logging.getLogger(name)
+    logger.addHandler(captured)
+    try:
+        yield captured
+    finally:
+        logger.removeHandler(captured)
+
+
 @standalone("dunning_pis_sending")
 def test_a_users_send_and_the_cron_at_once_send_once(env):
     """A user's *Send now* holds its reminders until it commits: the cron leaves them alone. A cron whose
     snapshot is older than the user's commit loses the race: rolled back, it finds them sent."""
-    smtp, server = _loopback_mail_server(env)
     registry = env.registry
-    captured = _Captured()
-    logger = logging.getLogger("odoo.addons.dunning_pis.models.dunning_communication")
-    logger.addHandler(captured)
-    try:
+    with _loopback_mail_server(env) as smtp, \
+            _captured_log("odoo.addons.dunning_pis.models.dunning_communication") as captured:
         held = _queued_reminders(env, "Held", 2)
         with registry.cursor() as cr_user, registry.cursor() as cr_cron:
             api.Environment(cr_user, api.SUPERUSER_ID, {})["dunning.communication"].browse(held.ids).action_send()
@@ -224,11 +231,6 @@ def test_a_users_send_and_the_cron_at_once_send_once(env):
         env.cr.rollback()
         _deliver(env, held | raced)
         _assert_each_sent_once(env, held | raced, smtp)
-    finally:
-        logger.removeHandler(captured)
-        smtp.stop()
-        server.unlink()
-        env.cr.commit()
 
 
 @standalone("dunning_pis_sending")
@@ -243,37 +245,35 @@ def test_the_nightly_cron_sends_around_a_broken_level_and_writes_french(env):
     env["res.company"].search([]).dunning_auto_run = False
     company.write({"dunning_auto_run": True, "dunning_last_run_date": False})
     company.partner_id.lang = "fr_FR"
-    smtp, server = _loopback_mail_server(env)
     try:
-        healthy = _customers_with_open_invoices(env, "Nightly", 3)
-        broken = _customers_with_open_invoices(env, "Untemplated", 1)
-        policy = env.ref("dunning_pis.policy_france").copy({"name": "Without firm templates"})
-        policy.level_ids.write({"template_firm_id": False, "template_standard_id": False})
-        broken.write({"dunning_tone": "firm"})
-        broken.with_company(company).dunning_policy_id = policy
-        env["dunning.communication"].search([("state", "=", "queued")])._set_state("cancelled")
-        env.cr.commit()
-        cron = env.ref("dunning_pis.ir_cron_dunning_daily")
-        assert cron.user_id == env.ref("base.user_root") and cron.user_id.lang == "en_US"
-        cron.method_direct_trigger()
-        env.cr.commit()  # a snapshot that sees what the job committed in its own transaction
-        env.invalidate_all()
-        assert cron.failure_count == 0 and cron.active
-        ours = env["dunning.communication"].search([("partner_id", "in", (healthy | broken).ids)])
-        failed = ours.filtered(lambda c: c.partner_id == broken)
-        assert failed.state == "error", failed.state
-        assert "n'a pas de modèle d'e-mail pour son ton" in failed.error_message, failed.error_message
-        sent = ours - failed
-        assert set(sent.mapped("state")) == {"sending"}, sent.mapped("state")
-        _deliver(env, sent)
-        _assert_each_sent_once(env, sent, smtp)
-        invoice = env["account.move"].search([("partner_id", "=", healthy[0].id)])
-        assert "Relance « 1 jour de retard » envoyée par e-mail" in invoice.message_ids[0].body, \
-            invoice.message_ids[0].body
-        assert "did our invoice slip through?" in smtp.messages[0]["subject"], "the email in the customer's language"
+        with _loopback_mail_server(env) as smtp:
+            healthy = _customers_with_open_invoices(env, "Nightly", 3)
+            broken = _customers_with_open_invoices(env, "Untemplated", 1)
+            policy = env.ref("dunning_pis.policy_france").copy({"name": "Without firm templates"})
+            policy.level_ids.write({"template_firm_id": False, "template_standard_id": False})
+            broken.write({"dunning_tone": "firm"})
+            broken.with_company(company).dunning_policy_id = policy
+            env["dunning.communication"].search([("state", "=", "queued")])._set_state("cancelled")
+            env.cr.commit()
+            cron = env.ref("dunning_pis.ir_cron_dunning_daily")
+            assert cron.user_id == env.ref("base.user_root") and cron.user_id.lang == "en_US"
+            cron.method_direct_trigger()
+            env.cr.commit()  # a snapshot that sees what the job committed in its own transaction
+            env.invalidate_all()
+            assert cron.failure_count == 0 and cron.active
+            ours = env["dunning.communication"].search([("partner_id", "in", (healthy | broken).ids)])
+            failed = ours.filtered(lambda c: c.partner_id == broken)
+            assert failed.state == "error", failed.state
+            assert "n'a pas de modèle d'e-mail pour son ton" in failed.error_message, failed.error_message
+            sent = ours - failed
+            assert set(sent.mapped("state")) == {"sending"}, sent.mapped("state")
+            _deliver(env, sent)
+            _assert_each_sent_once(env, sent, smtp)
+            invoice = env["account.move"].search([("partner_id", "=", healthy[0].id)])
+            assert "Relance « 1 jour de retard » envoyée par e-mail" in invoice.message_ids[0].body, \
+                invoice.message_ids[0].body
+            assert "did our invoice slip through?" in smtp.messages[0]["subject"], "in the customer's language"
     finally:
-        smtp.stop()
-        server.unlink()
         company.write({"dunning_auto_run": former["auto_run"], "dunning_last_run_date": former["last_run"]})
         company.partner_id.lang = former["lang"]
         env.cr.commit()
@@ -286,9 +286,10 @@ def test_the_nightly_cron_goes_on_when_a_company_fails(env):
     company = env.ref("base.main_company")
     former = {"auto_run": company.dunning_auto_run, "last_run": company.dunning_last_run_date}
     env["res.company"].search([]).dunning_auto_run = False
-    failing = env["res.company"].create({"name": "Failing Co", "dunning_auto_run": True, "sequence": 0})
+    failing = env["res.company"].search([("name", "=", "Failing Co")]) or env["res.company"].create({
+        "name": "Failing Co", "sequence": 0})
+    failing.dunning_auto_run = True
     company.write({"dunning_auto_run": True, "dunning_last_run_date": False})
-    smtp, server = _loopback_mail_server(env)
     Run = type(env["dunning.run"])
     plan = Run._plan
 
@@ -299,26 +300,25 @@ def test_the_nightly_cron_goes_on_when_a_company_fails(env):
 
     Run._plan = plan_or_fail
     try:
-        healthy = _customers_with_open_invoices(env, "Resilient", 2)
-        env["dunning.communication"].search([("state", "=", "queued")])._set_state("cancelled")
-        env.cr.commit()
-        cron = env.ref("dunning_pis.ir_cron_dunning_daily")
-        with mute_logger("odoo.addons.dunning_pis.models.dunning_run"):
-            cron.method_direct_trigger()
-        env.cr.commit()
-        env.invalidate_all()
-        assert cron.failure_count == 0 and cron.active
-        failed_run = env["dunning.run"].search([("company_id", "=", failing.id)])
-        assert failed_run.state == "draft" and "planning broke" in failed_run.message_ids[0].body, \
-            failed_run.message_ids.mapped("body")
-        sent = env["dunning.communication"].search([("partner_id", "in", healthy.ids)])
-        assert len(sent) == 2 and set(sent.mapped("state")) == {"sending"}, sent.mapped("state")
-        _deliver(env, sent)
-        _assert_each_sent_once(env, sent, smtp)
+        with _loopback_mail_server(env) as smtp:
+            healthy = _customers_with_open_invoices(env, "Resilient", 2)
+            env["dunning.communication"].search([("state", "=", "queued")])._set_state("cancelled")
+            env.cr.commit()
+            cron = env.ref("dunning_pis.ir_cron_dunning_daily")
+            with mute_logger("odoo.addons.dunning_pis.models.dunning_run"):
+                cron.method_direct_trigger()
+            env.cr.commit()
+            env.invalidate_all()
+            assert cron.failure_count == 0 and cron.active
+            failed_run = env["dunning.run"].search([("company_id", "=", failing.id)])
+            assert failed_run.state == "draft" and "planning broke" in failed_run.message_ids[0].body, \
+                failed_run.message_ids.mapped("body")
+            sent = env["dunning.communication"].search([("partner_id", "in", healthy.ids)])
+            assert len(sent) == 2 and set(sent.mapped("state")) == {"sending"}, sent.mapped("state")
+            _deliver(env, sent)
+            _assert_each_sent_once(env, sent, smtp)
     finally:
         Run._plan = plan
-        smtp.stop()
-        server.unlink()
         failing.dunning_auto_run = False
         company.write({"dunning_auto_run": former["auto_run"], "dunning_last_run_date": former["last_run"]})
         env.cr.commit()
