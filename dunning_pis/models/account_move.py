@@ -218,18 +218,6 @@ class AccountMove(models.Model):
                                            invoice=invoice.name, error=invoice_data["error"]))
         return self.invoice_pdf_report_id
 
-    def _dunning_ensure_portal_tokens(self):
-        """The portal tokens of the invoices' links in reminders, made in one statement: Odoo makes them one
-        invoice at a time through account.move's write, which synchronises all its lines again, for each."""
-        missing = self.filtered(lambda invoice: not invoice.access_token)
-        if missing:
-            self.env.cr.execute(SQL(
-                "UPDATE account_move SET access_token = gen_random_uuid()::text"
-                " WHERE id IN %s AND access_token IS NULL",
-                tuple(missing.ids),
-            ))
-            missing.invalidate_recordset(["access_token"])
-
     def _dunning_early_discount_offer(self, on_date):
         """(last day, amount to pay) of Odoo's own early-payment discount if still open on ``on_date``."""
         self.ensure_one()

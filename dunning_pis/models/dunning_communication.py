@@ -269,7 +269,7 @@ class DunningCommunication(models.Model):
         reason and the others go out. Emails and SMS then go through Odoo's queues. Return what was
         handled here."""
         claimed = self._claim()
-        claimed.line_ids.invoice_id._dunning_ensure_portal_tokens()
+        self._ensure_portal_tokens(claimed.line_ids.invoice_id)
         for communication in map(in_company_language, claimed):
             try:
                 with self.env.cr.savepoint():
@@ -302,6 +302,19 @@ class DunningCommunication(models.Model):
                 communication._set_state("cancelled")
             else:
                 communication.line_ids._compute_charges()
+
+    @api.model
+    def _ensure_portal_tokens(self, invoices):
+        """The portal tokens of the invoices' links in reminders, made in one statement: Odoo makes them one
+        invoice at a time through account.move's write, which synchronises all its lines again, for each."""
+        missing = invoices.filtered(lambda invoice: not invoice.access_token)
+        if missing:
+            self.env.cr.execute(SQL(
+                "UPDATE account_move SET access_token = gen_random_uuid()::text"
+                " WHERE id IN %s AND access_token IS NULL",
+                tuple(missing.ids),
+            ))
+            missing.invalidate_recordset(["access_token"])
 
     def _deliver(self):
         """Through the channels that reach the customer, falling back as the policy says when an email
