@@ -8,6 +8,11 @@ its own IBAN, with French names and addresses to transliterate. It times ``pain0
 checks, the document, the XSD validation and the serialization, and the parsing of the XSD that a
 process does once. It prints seconds, file size and whether the 3 s target is met, and exits
 non-zero when it is not.
+
+It then times the way back: a camt.054.001.08 notification returning every one of those debits (one
+booked DBIT entry, one transaction per debit with its reason code), validated against the ISO 20022
+schema, read, and each return matched to its debit by end-to-end identifier. Booking the reversals is
+Odoo's posting of one journal entry per return, outside this plain-Python measure.
 """
 
 import random
@@ -19,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "dunning_pis"))
 
-from direct_debit import pain008
+from direct_debit import bank_reports, pain008
 from stdnum.iso7064 import mod_97_10
 
 TARGET_SECONDS = 3.0
@@ -67,6 +72,31 @@ def make_batch(count, seed=20251115):
                          creditor=CREDITOR, debits=debits)
 
 
+REASONS = ("AM04", "MD06", "AC04", "MS02")
+
+
+def make_returns(batch):
+    """A camt.054.001.08 returning every debit of ``batch``, as a creditor's bank books them."""
+    details = "".join(
+        f"<TxDtls><Refs><EndToEndId>{debit.end_to_end_id}</EndToEndId><MndtId>{debit.mandate_id}</MndtId></Refs>"
+        f'<Amt Ccy="EUR">{debit.amount:.2f}</Amt><CdtDbtInd>DBIT</CdtDbtInd>'
+        f"<RtrInf><Rsn><Cd>{REASONS[index % len(REASONS)]}</Cd></Rsn></RtrInf></TxDtls>"
+        for index, debit in enumerate(batch.debits)
+    )
+    total = sum(debit.amount for debit in batch.debits)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn>'
+        "<GrpHdr><MsgId>NTF-BENCH</MsgId><CreDtTm>2026-03-10T08:00:00</CreDtTm></GrpHdr>"
+        "<Ntfctn><Id>NTF-BENCH-1</Id><CreDtTm>2026-03-10T08:00:00</CreDtTm>"
+        f"<Acct><Id><IBAN>{CREDITOR.iban}</IBAN></Id></Acct>"
+        f'<Ntry><Amt Ccy="EUR">{total:.2f}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>'
+        "<BookgDt><Dt>2026-03-10</Dt></BookgDt><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>IDDT</Cd>"
+        f"<SubFmlyCd>UPDD</SubFmlyCd></Fmly></Domn></BkTxCd><NtryDtls>{details}</NtryDtls></Ntry>"
+        "</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
+    ).encode()
+
+
 def main():
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     batch = make_batch(count)
@@ -76,7 +106,16 @@ def main():
     within = seconds <= TARGET_SECONDS
     print(f"{count} debits: {seconds:.2f} s, {len(content) / 1e6:.1f} MB, "
           f"{'within' if within else 'OVER'} the {TARGET_SECONDS:.0f} s target", flush=True)
-    return 0 if within else 1
+    returns_file = make_returns(batch)
+    started = time.perf_counter()
+    report = bank_reports.read(returns_file)
+    by_reference = {debit.end_to_end_id: debit for debit in batch.debits}
+    matched = [(item, by_reference[item.end_to_end_id]) for item in report.returns
+               if by_reference.get(item.end_to_end_id) and by_reference[item.end_to_end_id].amount == item.amount]
+    back = time.perf_counter() - started
+    print(f"camt.054 of {len(report.returns)} returns: validated, read and {len(matched)} matched in {back:.2f} s, "
+          f"{len(returns_file) / 1e6:.1f} MB", flush=True)
+    return 0 if within and len(matched) == count else 1
 
 
 if __name__ == "__main__":

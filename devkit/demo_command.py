@@ -5,6 +5,7 @@ only update the addon when its files changed, so running it again is fast and ke
 """
 
 import hashlib
+import re
 import socket
 import subprocess
 import time
@@ -15,12 +16,10 @@ from .paths import ADDON, REPO, STATE
 
 DEMO_DB = "dunning_demo"
 PORT = 8069
-BANK_PORT = 8070
 SMTP_PORT = 1025
 OUTBOX_PORT = 8025
 OUTBOX = STATE / "outbox"
-BANK_CLIENT = ("demo-pisp", "demo-client-secret")
-BANK_NOTIFICATION_SECRET = "demo-notification-secret"  # noqa: S105
+BANK_CLIENT = ("demo-pisp", "demo-client-secret")  # as registered in the demo directory
 NO_ODOO = """No Odoo 19 found, so there is nothing to serve. Provide an Odoo 19 source tree and run again:
     ODOO_SRC=/path/to/odoo-19 make demo
 (the tree holds odoo-bin, odoo/ and addons/; it is remembered for this machine), or install an
@@ -47,18 +46,19 @@ company = env.ref("base.main_company")
 if not company.partner_id.bank_ids:
     env["res.partner.bank"].create({"acc_number": "FR7630006000011234567890189", "partner_id": company.partner_id.id})
 provider = env.ref("dunning_pis.payment_provider_pay_by_bank")
-bank = "http://127.0.0.1:%(port)d"
 provider.write({
-    "state": "test", "is_published": True, "company_id": company.id, "pay_by_bank_standard": "stet",
-    "pay_by_bank_api_url": bank + "/stet/v1", "pay_by_bank_token_url": bank + "/oauth/token",
-    "pay_by_bank_client_id": "%(client_id)s", "pay_by_bank_client_secret": "%(client_secret)s",
-    "pay_by_bank_notification_secret": "%(secret)s", "pay_by_bank_key_id": "demo-qseal",
+    "state": "test", "is_published": True, "company_id": company.id, "pay_by_bank_service": "banks",
     "pay_by_bank_signing_key": pathlib.Path("%(key)s").read_text(),
     "pay_by_bank_signing_certificate": pathlib.Path("%(certificate)s").read_text(),
 })
+for bank in provider.pay_by_bank_aspsp_ids:
+    print(f"pay by bank: {bank.name} ({bank.standard}) at {bank.api_url}")
 env.cr.commit()
-print(f"pay by bank: provider {provider.name} against the sandbox bank at {bank}")
+print(f"KEY_ID={provider.pay_by_bank_signing_certificate_url or provider.pay_by_bank_published_certificate_url}")
 """
+
+# The demo directory's two sandbox banks (dunning_pis/demo/pay_by_bank_demo.xml): standard, port, name.
+SANDBOX_BANKS = (("stet", 8070, "Banque Démo Paris"), ("berlin_group", 8071, "Demo Bank Berlin"))
 
 
 SENDING = """
@@ -92,30 +92,34 @@ def _sandbox_identity():
     """The demo's QSEAL stand-in, made once: (key file, certificate file)."""
     key, certificate = STATE / "sandbox-qseal.key", STATE / "sandbox-qseal.pem"
     if not key.exists() or not certificate.exists():
-        code = ("import sys; from payment_initiation.sandbox_bank import make_identity; key, cert = make_identity(); "
+        code = ("import sys; from sandboxes.certificates import make_identity; key, cert = make_identity('Demo PISP'); "
                 "open(sys.argv[1], 'w').write(key); open(sys.argv[2], 'w').write(cert)")
-        subprocess.run([str(venv.python()), "-c", code, str(key), str(certificate)], cwd=ADDON, check=True)
+        subprocess.run([str(venv.python()), "-c", code, str(key), str(certificate)], cwd=REPO, check=True)
         key.chmod(0o600)
     return key, certificate
 
 
 def _configure_pay_by_bank(runner):
+    """The provider in test mode with the demo's QSEAL; returns (certificate file, the keyId STET banks see)."""
     key, certificate = _sandbox_identity()
-    script = PAY_BY_BANK % {"port": BANK_PORT, "client_id": BANK_CLIENT[0], "client_secret": BANK_CLIENT[1],
-                            "secret": BANK_NOTIFICATION_SECRET, "key": key, "certificate": certificate}
-    print(runner.shell(DEMO_DB, script, "demo-pay-by-bank"), end="", flush=True)
-    return certificate
+    output = runner.shell(DEMO_DB, PAY_BY_BANK % {"key": key, "certificate": certificate}, "demo-pay-by-bank")
+    key_id = re.search(r"^KEY_ID=(\S+)$", output, re.MULTILINE)
+    print(re.sub(r"^KEY_ID=.*\n?", "", output, flags=re.MULTILINE), end="", flush=True)
+    return certificate, key_id.group(1) if key_id else ""
 
 
-def _start_sandbox_bank(certificate):
-    if not _port_free(BANK_PORT):
-        raise console.Fatal(f"port {BANK_PORT} (sandbox bank) is taken: stop what listens there, then run again")
-    return subprocess.Popen(
-        [str(venv.python()), "-m", "payment_initiation.sandbox_bank", "--port", str(BANK_PORT),
-         "--client-id", BANK_CLIENT[0], "--client-secret", BANK_CLIENT[1], "--secret", BANK_NOTIFICATION_SECRET,
-         "--certificate", str(certificate)],
-        cwd=ADDON,
-    )
+def _start_sandbox_banks(certificate, key_id):
+    banks = []
+    for standard, port, name in SANDBOX_BANKS:
+        if not _port_free(port):
+            raise console.Fatal(f"port {port} ({name}) is taken: stop what listens there, then run again")
+        banks.append(subprocess.Popen(
+            [str(venv.python()), "-m", "sandboxes.bank", "--standard", standard, "--port", str(port), "--name", name,
+             "--client-id", BANK_CLIENT[0], "--client-secret", BANK_CLIENT[1], "--certificate", str(certificate),
+             "--key-id", key_id],
+            cwd=REPO,
+        ))
+    return banks
 
 
 def _start_outbox():
@@ -186,7 +190,7 @@ def main(serve):
         system_packages.ensure()
         _prepare_database(runner)
         print(runner.shell(DEMO_DB, SUMMARY, "demo-summary"), end="", flush=True)
-        certificate = _configure_pay_by_bank(runner)
+        certificate, key_id = _configure_pay_by_bank(runner)
         outbox = _start_outbox()
         try:
             _send_todays_reminders(runner)
@@ -194,10 +198,10 @@ def main(serve):
                 return 0
             if not _port_free(PORT):
                 raise console.Fatal(f"port {PORT} is taken: stop what listens there, then run make demo again")
-            bank = _start_sandbox_bank(certificate)
-            console.step(f"serving http://127.0.0.1:{PORT} (login admin / admin), sandbox bank on "
-                         f"http://127.0.0.1:{BANK_PORT}, what the demo sends on http://127.0.0.1:{OUTBOX_PORT}; "
-                         "Ctrl-C stops")
+            banks = _start_sandbox_banks(certificate, key_id)
+            console.step(f"serving http://127.0.0.1:{PORT} (login admin / admin), sandbox banks on "
+                         f"{', '.join(f'http://127.0.0.1:{port}' for _standard, port, _name in SANDBOX_BANKS)}, "
+                         f"what the demo sends on http://127.0.0.1:{OUTBOX_PORT}; Ctrl-C stops")
             options = [opt for opt in runner.server_options() if not opt.startswith(("--http-port", "--max-cron"))]
             command = runner.install.odoo(*options, f"--http-port={PORT}", "-d", DEMO_DB,
                                           f"--db-filter=^{DEMO_DB}$", "--max-cron-threads=1")
@@ -206,7 +210,8 @@ def main(serve):
             except KeyboardInterrupt:
                 return 0
             finally:
-                bank.terminate()
+                for bank in banks:
+                    bank.terminate()
         finally:
             outbox.terminate()
             outbox.wait()

@@ -7,10 +7,10 @@ import os
 import shutil
 import subprocess
 
-from . import console, odoo_locator, venv
+from . import console, odoo_locator, system_packages, venv
 from .cluster import Cluster, find_bindir, free_port
 from .odoo_log import OdooLogSummary
-from .paths import ADDON, LOGS, ODOO_DATA, STATE
+from .paths import ADDON, LOGS, ODOO_DATA, REPO, STATE
 
 # Bumped whenever the recipe of the base database below changes, so that cached templates rebuild.
 TEMPLATE_RECIPE = "2"
@@ -52,7 +52,10 @@ class OdooRunner:
         self.cluster = cluster
 
     def environ(self):
-        return {**os.environ, **self.cluster.environ(), "PYTHONUNBUFFERED": "1"}
+        # The repository's root on the path: Odoo's tests start the sandboxes (never the addon itself).
+        pythonpath = os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))
+        return system_packages.environ({**os.environ, **self.cluster.environ(), "PYTHONUNBUFFERED": "1",
+                                        "PYTHONPATH": pythonpath})
 
     def common_options(self):
         return [

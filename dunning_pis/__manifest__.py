@@ -2,7 +2,7 @@
     "name": "Dunning and Pay by Bank",
     "summary": "Payment reminders, late fees, early-payment discounts, installment plans "
                "and PSD2 pay-by-bank that get customer invoices paid",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "dunning_pis contributors",
@@ -14,16 +14,19 @@
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_activity_data.xml",
         "data/dunning_interest_rate_data.xml",
         "data/mail_template_snippets.xml",
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
+        "data/mail_template_consumer.xml",
         "data/dunning_policy_data.xml",
         "report/dunning_reports.xml",
         "report/report_dunning_letter.xml",
         "report/report_customer_statement.xml",
         "report/report_collection_file.xml",
         "report/report_invoice_legal_mentions.xml",
+        "report/report_sepa_mandate.xml",
         "data/mail_template_statement.xml",
         "views/pay_by_bank_templates.xml",
         "data/payment_provider_data.xml",
@@ -42,6 +45,7 @@
         "views/installment_plan_portal_templates.xml",
         "views/reminder_portal_templates.xml",
         "views/dunning_menus.xml",
+        "views/direct_debit_report_import_views.xml",
         "views/dunning_early_discount_report_views.xml",
     ],
     "assets": {
@@ -53,5 +57,6 @@
     "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/dunning_demo.xml",
+        "demo/pay_by_bank_demo.xml",
     ],
 }

@@ -7,7 +7,14 @@ SUPPORTED_CURRENCIES = ("EUR",)
 
 DEFAULT_PAYMENT_METHOD_CODES = {PROVIDER_CODE}
 
-STANDARDS = [("stet", "STET PSD2 API v1.6"), ("berlin_group", "Berlin Group NextGenPSD2 1.3")]
+# The services a pay-by-bank provider can go through; each is one adapter module of payment_initiation.
+SERVICES = [("banks", "The payers' banks, directly (licensed PISP)")]
+
+STANDARDS = [("stet", "STET PSD2 API"), ("berlin_group", "Berlin Group NextGenPSD2")]
+STANDARD_VERSIONS = {"stet": "1.6", "berlin_group": "1.3.12"}
 
 # Days during which pending transactions are polled, in case the bank's notification never comes.
 POLL_DAYS = 3
+
+# Seconds between two status reads a payer's page or a notification may trigger for one payment.
+READ_INTERVAL = 3

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from receivables.dunning_plan import (
     Level,
-    OpenInvoice,
+    OpenItem,
     Policy,
     PolicyProblem,
     next_level,
@@ -21,7 +21,7 @@ SKIPPING = Policy(11, FRENCH.levels, min_gap_days=2, allow_skip=True)
 
 
 def invoice(inv_id, days_late, customer=100, reached=None, amount=500.0, policy=10):
-    return OpenInvoice(inv_id, customer, policy, RUN - timedelta(days=days_late), amount, reached)
+    return OpenItem(inv_id, customer, policy, RUN - timedelta(days=days_late), amount, reached)
 
 
 def test_preventive_reminder_seven_days_before_due():
@@ -99,3 +99,40 @@ def test_bad_policies_are_explained():
     assert policy_problems((Level(1, -3, charges=True), J1)) == [(PolicyProblem.EARLY_CHARGES, 0)]
     assert policy_problems(FRENCH.levels, min_gap_days=-1) == [(PolicyProblem.NEGATIVE_GAP, None)]
     assert policy_problems(FRENCH.levels, min_gap_days=2) == []
+
+
+def test_credits_that_cover_the_overdue_items_stop_the_reminder():
+    # what is still claimed on each item comes net of credits: nothing claimed, nothing sent
+    assert plan(RUN, {10: FRENCH}, [invoice(1, 31, reached=J15.id, amount=0.0)]) == []
+    assert plan(RUN, {10: FRENCH}, [invoice(1, 31, reached=J15.id, amount=0.01)])
+
+
+def test_every_overdue_item_is_listed_those_that_climb_and_the_others_at_their_level():
+    reminders = plan(RUN, {10: FRENCH}, [
+        invoice(1, 31, reached=J15.id), invoice(2, 10, reached=J8.id), invoice(3, 20, reached=J15.id, amount=0.0),
+        invoice(4, -3),
+    ])
+    assert len(reminders) == 1
+    assert reminders[0].level_id == J30.id
+    assert reminders[0].lines == ((1, J30.id),)
+    assert reminders[0].listed == ((3, J15.id), (2, J8.id)), "by due date; the item not yet due is not listed"
+
+
+def test_minimum_amount_is_over_what_is_claimed_on_all_the_overdue_items():
+    policy = Policy(12, (Level(1, 1, min_amount=100.0), Level(2, 10, min_amount=100.0)))
+    waiting = invoice(2, 5, amount=70.0, policy=12, reached=1)
+    assert plan(RUN, {12: policy}, [invoice(1, 5, amount=30.0, policy=12), waiting]), "30 + 70 claimed"
+    covered = invoice(2, 5, amount=0.0, policy=12, reached=1)
+    assert plan(RUN, {12: policy}, [invoice(1, 5, amount=30.0, policy=12), covered]) == [], "30 < 100"
+
+
+def test_preventive_reminders_wait_while_something_overdue_is_claimed():
+    assert plan(RUN, {10: FRENCH}, [invoice(1, -7), invoice(2, 10, reached=J8.id)]) == []
+    assert [r.lines for r in plan(RUN, {10: FRENCH}, [invoice(1, -7), invoice(2, 10, reached=J8.id, amount=0.0)])] == [
+        ((1, J_7.id),)]
+
+
+def test_a_preventive_reminder_lists_the_items_due_before_the_one_it_reminds():
+    reminders = plan(RUN, {10: FRENCH}, [invoice(1, -7), invoice(2, -3, reached=J_7.id), invoice(3, -20)])
+    assert reminders[0].lines == ((1, J_7.id),)
+    assert reminders[0].listed == ((2, J_7.id),)

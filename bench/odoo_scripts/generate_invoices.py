@@ -1,9 +1,11 @@
 """Odoo shell script: N customers and M posted, open customer invoices for the main company.
 
-One customer and one invoice are made through the ORM, then cloned row by row in SQL, so that
-100k invoices take seconds: due dates spread from 30 days ahead to 120 days behind, customers
-in turn. Parameters come from the environment: BENCH_CUSTOMERS, BENCH_INVOICES, and optionally
-BENCH_DUE_DAYS_AGO, to have every invoice due that many days ago instead.
+One customer, one invoice and one credit note are made through the ORM, then cloned row by row in
+SQL, so that 100k invoices take seconds: due dates spread from 30 days ahead to 120 days behind,
+customers in turn; one customer in ten also has an open credit note of 300 matched with nothing, so
+that a run nets credits against what is due. Parameters come from the environment: BENCH_CUSTOMERS,
+BENCH_INVOICES, and optionally BENCH_DUE_DAYS_AGO, to have every invoice due that many days ago
+instead.
 """
 # ruff: noqa: F821 -- `env` is given by odoo shell
 import json
@@ -26,6 +28,11 @@ template_move = env["account.move"].with_company(company).create({
     "invoice_line_ids": [Command.create({"name": "Services", "price_unit": 500.0, "tax_ids": []})],
 })
 template_move.action_post()
+template_refund = env["account.move"].with_company(company).create({
+    "move_type": "out_refund", "partner_id": template_partner.id, "invoice_date": today, "name": "RBENCH/000000",
+    "invoice_line_ids": [Command.create({"name": "Credit", "price_unit": 300.0, "tax_ids": []})],
+})
+template_refund.action_post()
 env.flush_all()
 cr = env.cr
 
@@ -78,6 +85,25 @@ cr.execute(f"""
     INSERT INTO account_move_line ({', '.join(f'"{c}"' for c in line_cols)})
     SELECT {', '.join(exprs)} FROM account_move_line t, bench_invoice b WHERE t.move_id = %s
 """, [template_move.id])
+cr.execute("""
+    CREATE TEMP TABLE bench_refund AS
+    SELECT c.g, nextval('account_move_id_seq') AS move_id, 'RBENCH/' || lpad(c.g::text, 6, '0') AS name,
+           c.id AS partner_id, %s::date - 20 AS day
+      FROM bench_customer c WHERE c.g %% 10 = 0
+""", [today])
+clone("account_move", template_refund.id, "bench_refund b", {
+    "id": "b.move_id", "name": "b.name", "partner_id": "b.partner_id", "commercial_partner_id": "b.partner_id",
+    "invoice_date_due": "b.day", "invoice_date": "b.day", "date": "b.day",
+    "sequence_prefix": "'RBENCH/'", "sequence_number": "b.g", "payment_reference": "b.name",
+})
+exprs = [{
+    "move_id": "b.move_id", "partner_id": "b.partner_id", "move_name": "b.name", "date": "b.day",
+    "invoice_date": "b.day", "date_maturity": "CASE WHEN t.date_maturity IS NULL THEN NULL ELSE b.day END",
+}.get(col, f't."{col}"') for col in line_cols]
+cr.execute(f"""
+    INSERT INTO account_move_line ({', '.join(f'"{c}"' for c in line_cols)})
+    SELECT {', '.join(exprs)} FROM account_move_line t, bench_refund b WHERE t.move_id = %s
+""", [template_refund.id])
 cr.execute("ANALYZE account_move; ANALYZE account_move_line; ANALYZE res_partner")
 env.cr.commit()
 print(json.dumps({"customers": customers, "invoices": invoices, "seconds": round(time.monotonic() - started, 1)}))

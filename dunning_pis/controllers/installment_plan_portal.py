@@ -36,6 +36,8 @@ class InstallmentPlanPortal(PayByBankController):
         error = None
         if request.httprequest.method == "POST" and plan_sudo.state == "proposed":
             error = self._accept(plan_sudo, post)
+        elif request.httprequest.method == "POST" and post.get("new_mandate") and plan_sudo.mandate_requested_on:
+            error = self._accept(plan_sudo, post, new_mandate=True)
         return self._render_plan_page(plan_sudo, access_token, error, post)
 
     def _render_plan_page(self, plan_sudo, access_token, error=None, form=None):
@@ -55,21 +57,28 @@ class InstallmentPlanPortal(PayByBankController):
         invoices_sudo = plan_sudo._open_invoices()
         return invoices_sudo[:1]._pay_by_bank_provider() if invoices_sudo else None
 
-    def _accept(self, plan_sudo, post):
-        """Accept with the mandate typed in; a mistake is shown on the page and nothing is written."""
+    def _accept(self, plan_sudo, post, new_mandate=False):
+        """Accept (or sign a new mandate) with the mandate typed in; a mistake is shown on the page and nothing
+        is written."""
         signer = (post.get("signer") or "").strip()
+        place = (post.get("place") or "").strip()[:64]
         iban = identifiers.normalize_iban(post.get("iban"))
         bic = (post.get("bic") or "").strip().upper()
         if not signer or not post.get("consent"):
             return request.env._("Type your name and tick the box to accept the plan.")
-        if plan_sudo.needs_mandate and not identifiers.is_valid_iban(iban):
+        needs_mandate = plan_sudo.needs_mandate or new_mandate
+        if needs_mandate and not identifiers.is_valid_iban(iban):
             return request.env._("%(iban)s is not a valid IBAN: check it on your bank details.",
                                  iban=post.get("iban") or "")
-        if plan_sudo.needs_mandate and bic and not identifiers.is_valid_bic(bic):
+        if needs_mandate and bic and not identifiers.is_valid_bic(bic):
             return request.env._("%(bic)s is not a valid BIC.", bic=bic)
         try:
             with request.env.cr.savepoint():
-                in_company_language(plan_sudo)._accept(signer, iban=iban, bic=bic)
+                plan_sudo = in_company_language(plan_sudo)
+                if new_mandate:
+                    plan_sudo._sign_new_mandate(signer, iban, bic=bic, place=place)
+                else:
+                    plan_sudo._accept(signer, iban=iban, bic=bic, place=place)
         except (UserError, ValidationError) as error:
             return str(error)
         return None

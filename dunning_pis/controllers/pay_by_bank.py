@@ -1,107 +1,118 @@
 import json
 import logging
+from urllib.parse import urlencode, urlsplit
 
 from odoo import http
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, ValidationError
 from odoo.fields import Command
 from odoo.http import request
 
 from odoo.addons.account_payment.controllers.payment import PaymentPortal
+from odoo.addons.payment import utils as payment_utils
 
 from .. import const
-from ..models.company_language import in_company_language
-from ..models.payment_transaction import RETURN_URL, WEBHOOK_URL
-from ..payment_initiation import signing
-from ..payment_initiation.adapters import BankError, parse_notification
+from ..models.payment_provider import CERTIFICATE_ROUTE, BankChoiceError
+from ..models.payment_transaction import BANK_PAGE_URL, NOTIFICATION_URL, RETURN_URL, _current_payer
+from ..payment_initiation.base import BankError
 
 _logger = logging.getLogger(__name__)
 
 
 class PayByBankController(PaymentPortal):
-    """The payer's way to the bank and back, and the bank's notifications."""
+    """The payer's way: choose their bank, go there, come back to a page that follows the payment; and the
+    bank's notifications, which only ever make Odoo read the status from the bank."""
 
-    @http.route(RETURN_URL, type="http", auth="public", methods=["GET", "POST"], csrf=False, save_session=False)
-    def pay_by_bank_return(self, reference=None, **_data):
-        """The payer comes back from the bank: ask the bank, not the browser, where the payment stands."""
-        tx_sudo = request.env["payment.transaction"].sudo().search(
-            [("reference", "=", reference or ""), ("provider_code", "=", const.PROVIDER_CODE)], limit=1,
-        )
-        if tx_sudo and tx_sudo.provider_reference:
-            try:
-                tx_sudo._pay_by_bank_fetch()
-            except BankError as error:
-                _logger.warning("pay by bank: status of %s unavailable on return: %s", tx_sudo.reference, error)
-        return request.redirect("/payment/status")
-
-    @http.route(WEBHOOK_URL, type="http", auth="public", methods=["POST"], csrf=False, save_session=False)
-    def pay_by_bank_webhook(self, **_data):
-        """A signed notification from the bank: 200 once applied, 4xx (and nothing changed) otherwise."""
-        body = request.httprequest.get_data()
-        provider_sudo = self._pay_by_bank_signer(body, request.httprequest.headers.get(signing.NOTIFICATION_HEADER))
-        if not provider_sudo:
-            return self._answer(403, "bad signature")
-        try:
-            notification = parse_notification(body)
-        except BankError:
-            return self._answer(400, "unreadable notification")
-        tx_sudo = request.env["payment.transaction"].sudo().search(
-            [("reference", "=", notification.end_to_end_id), ("provider_id", "=", provider_sudo.id)], limit=1,
-        )
-        if not tx_sudo:
-            _logger.warning("pay by bank: notification for unknown reference %r", notification.end_to_end_id)
-            return self._answer(404, "unknown payment")
-        if tx_sudo.provider_reference and notification.resource_id != tx_sudo.provider_reference:
-            return self._answer(404, "unknown payment")
-        in_company_language(tx_sudo)._pay_by_bank_process(notification)
-        if tx_sudo.state == "error" and tx_sudo.pay_by_bank_status != "RJCT":
-            _logger.error("pay by bank: notification for %s does not match the transaction: %s",
-                          tx_sudo.reference, tx_sudo.state_message)
-            return self._answer(422, "amount or currency mismatch")
-        return self._answer(200, "ok")
-
-    @staticmethod
-    def _pay_by_bank_signer(body, signature):
-        """The provider whose notification secret signed this body, checked before anything is read."""
-        providers_sudo = request.env["payment.provider"].sudo().search(
-            [("code", "=", const.PROVIDER_CODE), ("state", "!=", "disabled")],
-        )
-        for provider_sudo in providers_sudo:
-            try:
-                signing.verify_notification(body, signature, provider_sudo.pay_by_bank_notification_secret)
-            except signing.SignatureError:
-                continue
-            return provider_sudo
-        _logger.warning("pay by bank: notification refused: no provider's secret matches its signature")
-        return providers_sudo.browse()
-
-    @staticmethod
-    def _answer(status, message):
-        return request.make_response(json.dumps({"status": message}), status=status,
-                                     headers=[("Content-Type", "application/json")])
+    # === THE PAYER CHOOSES THEIR BANK === #
 
     @http.route("/my/invoices/<int:invoice_id>/pay_by_bank", type="http", auth="public", methods=["GET", "POST"],
                 website=True, sitemap=False)
-    def pay_by_bank_invoice(self, invoice_id, access_token=None, **_data):
-        """One page, one button: the link of reminders and of the invoice's pay-by-bank dialog."""
+    def pay_by_bank_invoice(self, invoice_id, access_token=None, bank=None, iban=None, **_data):
+        """One page: the amount, the payer's bank, and on to it. The link of reminders and of the invoice's dialog."""
         try:
             invoice_sudo = self._document_check_access("account.move", invoice_id, access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
         provider_sudo = invoice_sudo._pay_by_bank_provider()
         amount = invoice_sudo._pay_by_bank_amount()
-        values = {"invoice": invoice_sudo, "amount": amount, "provider": provider_sudo,
-                  "access_token": access_token, "error": None}
+        values = {"invoice": invoice_sudo, "invoices": invoice_sudo, "amount": amount,
+                  "currency": invoice_sudo.currency_id, "provider": provider_sudo, "access_token": access_token,
+                  "error": None, "transfer": None,
+                  "form": {"bank": bank or "", "iban": iban or ""}, "action": None, "can_pay": False}
         if not provider_sudo or not amount:
             values["error"] = request.env._("This invoice cannot be paid by bank: it is paid, or not payable online.")
         elif invoice_sudo._pay_by_bank_in_progress():
             values["error"] = self._in_progress_message()
-        elif request.httprequest.method == "POST":
-            redirect, values["error"] = self._start_pay_by_bank(
-                provider_sudo, amount, invoice_sudo, invoice_sudo.get_portal_url(),
-            )
-            if redirect:
-                return redirect
-        return request.render("dunning_pis.pay_by_bank_page", values)
+        else:
+            values["can_pay"] = True
+        if values["can_pay"] and request.httprequest.method == "POST":
+            try:
+                chosen, debtor_iban = self._chosen_bank(provider_sudo, bank, iban)
+            except BankChoiceError as error:
+                values.update(self._choice_error(error, provider_sudo, invoice_sudo, amount))
+            else:
+                redirect, values["error"] = self._start_pay_by_bank(
+                    provider_sudo, amount, invoice_sudo, invoice_sudo.get_portal_url(), bank=chosen,
+                    debtor_iban=debtor_iban,
+                )
+                if redirect:
+                    return redirect
+        return request.render("dunning_pis.pay_by_bank_page", self._page_values(values, provider_sudo))
+
+    @http.route(BANK_PAGE_URL, type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=False)
+    def pay_by_bank_choose(self, reference=None, access_token=None, bank=None, iban=None, **_data):
+        """The bank choice of a transaction made elsewhere: Odoo's own Pay button, an installment plan's page."""
+        tx_sudo = self._pay_by_bank_transaction(reference, access_token)
+        if not tx_sudo:
+            raise request.not_found()
+        if tx_sudo.provider_reference or tx_sudo.state != "draft":
+            return request.redirect(tx_sudo._pay_by_bank_url(RETURN_URL), local=False)
+        provider_sudo = tx_sudo.provider_id
+        values = {"invoice": tx_sudo.invoice_ids[:1], "invoices": tx_sudo.invoice_ids, "amount": tx_sudo.amount,
+                  "currency": tx_sudo.currency_id, "provider": provider_sudo, "access_token": access_token,
+                  "error": None, "transfer": None, "form": {"bank": bank or "", "iban": iban or ""},
+                  "action": BANK_PAGE_URL, "reference": reference, "can_pay": True}
+        if request.httprequest.method == "POST":
+            try:
+                chosen, debtor_iban = self._chosen_bank(provider_sudo, bank, iban)
+            except BankChoiceError as error:
+                values.update(self._choice_error(error, provider_sudo, tx_sudo.invoice_ids[:1], tx_sudo.amount,
+                                                 reference=tx_sudo._pay_by_bank_remittance()))
+            else:
+                tx_sudo.write({"pay_by_bank_aspsp_id": chosen.id, "pay_by_bank_debtor_iban": debtor_iban})
+                initiated = tx_sudo._pay_by_bank_initiate(payer=_current_payer())
+                if initiated:
+                    return request.redirect(initiated.approval_url, local=False)
+                values.update(error=tx_sudo.state_message, can_pay=False)
+        return request.render("dunning_pis.pay_by_bank_page", self._page_values(values, provider_sudo))
+
+    @staticmethod
+    def _chosen_bank(provider_sudo, bank, iban):
+        return provider_sudo._pay_by_bank_find_bank(bank_name=bank, iban=iban)
+
+    @staticmethod
+    def _choice_error(error, provider_sudo, invoice_sudo, amount, reference=None):
+        """What the payer reads when their bank cannot be used; when it is not in the directory, how to pay by
+        an ordinary transfer instead."""
+        values = {"error": error.args[0]}
+        if error.offer_transfer:
+            try:
+                account = provider_sudo._pay_by_bank_creditor_account()
+            except ValidationError:
+                return values
+            values["transfer"] = {
+                "holder": provider_sudo.company_id.name, "iban": account.acc_number, "bic": account.bank_bic,
+                "amount": amount,
+                "reference": reference or invoice_sudo.payment_reference or invoice_sudo.name,
+            }
+        return values
+
+    def _page_values(self, values, provider_sudo):
+        banks = provider_sudo.pay_by_bank_aspsp_ids._offered() if provider_sudo else []
+        if values["can_pay"] and not banks and not values["transfer"]:
+            values = {**values, **self._choice_error(BankChoiceError(request.env._(
+                "No bank can be paid from online yet."), offer_transfer=True), provider_sudo, values["invoice"],
+                values["amount"])}
+        return {**values, "banks": banks, "test_mode": provider_sudo and provider_sudo.state == "test"}
 
     @staticmethod
     def _in_progress_message():
@@ -109,8 +120,9 @@ class PayByBankController(PaymentPortal):
             "A payment by bank is already on its way: the invoice is settled as soon as your bank confirms it.",
         )
 
-    def _start_pay_by_bank(self, provider_sudo, amount, invoices_sudo, landing_route):
-        """Start a payment of ``amount`` for ``invoices_sudo``: (redirect to the bank, None) or (None, error)."""
+    def _start_pay_by_bank(self, provider_sudo, amount, invoices_sudo, landing_route, bank=None, debtor_iban=None):
+        """Start a payment of ``amount`` for ``invoices_sudo``: (redirect to the bank, None) or (None, error).
+        Without a bank, the payer is sent to the page where they choose theirs."""
         if invoices_sudo._pay_by_bank_in_progress():
             return None, self._in_progress_message()
         tx_sudo = self._create_transaction(
@@ -118,9 +130,74 @@ class PayByBankController(PaymentPortal):
             token_id=None, amount=amount, currency_id=invoices_sudo.currency_id.id,
             partner_id=invoices_sudo.partner_id[:1].id, flow="redirect", tokenization_requested=False,
             landing_route=landing_route,
-            custom_create_values={"invoice_ids": [Command.set(invoices_sudo.ids)]},
+            custom_create_values={"invoice_ids": [Command.set(invoices_sudo.ids)],
+                                  "pay_by_bank_aspsp_id": bank.id if bank else False,
+                                  "pay_by_bank_debtor_iban": debtor_iban},
         )
-        api_url = tx_sudo._get_specific_rendering_values({}).get("api_url")
-        if api_url:
-            return request.redirect(api_url, local=False), None
+        values = tx_sudo._get_specific_rendering_values({})
+        if values.get("api_url"):
+            query = urlencode(values.get("url_params") or {})
+            return request.redirect(urlsplit(values["api_url"])._replace(query=query).geturl(), local=False), None
         return None, tx_sudo.state_message or request.env._("The bank could not start the payment.")
+
+    # === BACK FROM THE BANK === #
+
+    @http.route(RETURN_URL, type="http", auth="public", methods=["GET", "POST"], csrf=False, save_session=False,
+                website=True, sitemap=False)
+    def pay_by_bank_return(self, reference=None, access_token=None, **_data):
+        """Back from the bank (or the bank's STET callback): ask the bank, not the browser, where the payment
+        stands, and show it; the page reloads itself until the bank settles or rejects it."""
+        tx_sudo = self._pay_by_bank_transaction(reference, access_token)
+        if not tx_sudo:
+            raise request.not_found()
+        if tx_sudo._pay_by_bank_read_due():
+            try:
+                tx_sudo._pay_by_bank_fetch(payer=_current_payer())
+            except BankError as error:
+                _logger.warning("pay by bank: status of %s unavailable on return: %s", tx_sudo.reference, error)
+        return request.render("dunning_pis.pay_by_bank_status_page", {
+            "tx": tx_sudo, "invoices": tx_sudo.invoice_ids, "awaits_bank": tx_sudo._pay_by_bank_awaits_bank(),
+            "refresh_seconds": 5,
+        })
+
+    @http.route(NOTIFICATION_URL, type="http", auth="public", methods=["POST"], csrf=False, save_session=False)
+    def pay_by_bank_notification(self, reference=None, access_token=None, **_data):
+        """A bank's notification (Berlin Group TPP-Notification-URI): whatever it says, only an authenticated
+        status read from that bank changes the payment. 200 once read, 202 when the bank could not be read
+        (the poll will), 404 for a payment this address does not name."""
+        tx_sudo = self._pay_by_bank_transaction(reference, access_token)
+        if not tx_sudo:
+            return self._answer(404, "unknown payment")
+        if tx_sudo._pay_by_bank_read_due():
+            try:
+                tx_sudo._pay_by_bank_fetch()
+            except BankError as error:
+                _logger.warning("pay by bank: status of %s unavailable on notification: %s", tx_sudo.reference, error)
+                return self._answer(202, "status to be read later")
+        return self._answer(200, tx_sudo.pay_by_bank_status or "")
+
+    @http.route(CERTIFICATE_ROUTE.replace("{provider_id}", "<int:provider_id>"), type="http", auth="public",
+                methods=["GET"], save_session=False)
+    def pay_by_bank_certificate(self, provider_id):
+        """The QSEAL certificate, public, at the URL STET signatures name as their keyId."""
+        provider_sudo = request.env["payment.provider"].sudo().browse(provider_id).exists()
+        if not provider_sudo or provider_sudo.code != const.PROVIDER_CODE \
+                or not provider_sudo.pay_by_bank_signing_certificate:
+            raise request.not_found()
+        return request.make_response(provider_sudo.pay_by_bank_signing_certificate,
+                                     headers=[("Content-Type", "application/x-pem-file")])
+
+    @staticmethod
+    def _pay_by_bank_transaction(reference, access_token):
+        """The pay-by-bank transaction the address names, if its token is right."""
+        if not reference or not access_token or not access_token.isascii() \
+                or not payment_utils.check_access_token(access_token, reference):
+            return None
+        return request.env["payment.transaction"].sudo().search(
+            [("reference", "=", reference), ("provider_code", "=", const.PROVIDER_CODE)], limit=1,
+        ) or None
+
+    @staticmethod
+    def _answer(status, message):
+        return request.make_response(json.dumps({"status": message}), status=status,
+                                     headers=[("Content-Type", "application/json")])

@@ -6,6 +6,7 @@ from . import dunning_line
 from . import dunning_run
 from . import account_payment_term
 from . import account_move
+from . import account_move_line
 from . import account_move_send
 from . import res_company
 from . import res_partner
@@ -20,3 +21,5 @@ from . import dunning_installment
 from . import dunning_direct_debit_batch
 from . import payment_provider
 from . import payment_transaction
+from . import ir_actions_report
+from . import pay_by_bank_aspsp

@@ -1,4 +1,3 @@
-from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -8,8 +7,8 @@ from odoo.tools import SQL, format_date, formatLang
 from ..const import PROVIDER_CODE, SUPPORTED_CURRENCIES
 from ..receivables import legal_mentions
 from ..receivables.early_discount import discount_effect
-from ..receivables.late_charges import UnknownRate, late_interest, recovery_indemnity
-from .dunning_communication import ACTIVE_STATES, OPEN_PAYMENT_STATES
+from ..receivables.late_charges import Regime
+from .dunning_communication import OPEN_PAYMENT_STATES
 
 
 class AccountMove(models.Model):
@@ -31,6 +30,12 @@ class AccountMove(models.Model):
     )
     dunning_promise_amount = fields.Monetary(string="Promised amount", copy=False, tracking=True)
     dunning_no_early_discount = fields.Boolean(related="commercial_partner_id.dunning_no_early_discount")
+    dunning_charges_kind = fields.Selection(
+        [("charges", "Dunning charges"), ("plan_fee", "Installment plan fee")], string="Dunning charges invoice",
+        readonly=True, copy=False,
+        help="Charges billed by dunning: they count in what the customer owes but never bear an indemnity, "
+             "interest (no interest on interest, Code civil 1343-2) nor an early-payment discount.",
+    )
     dunning_plan_ids = fields.Many2many(
         "dunning.installment.plan", "dunning_installment_plan_invoice_rel", "move_id", "plan_id",
         string="Installment plans", readonly=True, copy=False,
@@ -95,7 +100,7 @@ class AccountMove(models.Model):
         """In one query, since a run changes the lines of thousands of invoices at once."""
         reached = {}
         if self.ids:
-            self.env["dunning.line"].flush_model(["invoice_id", "state", "level_id", "date"])
+            self.env["dunning.line"].flush_model(["invoice_id", "state", "level_id", "date", "line_type"])
             self.env["dunning.level"].flush_model(["sequence", "delay_days"])
             self.env.cr.execute(SQL(
                 """
@@ -103,7 +108,7 @@ class AccountMove(models.Model):
                        MAX(line.date) OVER (PARTITION BY line.invoice_id)
                   FROM dunning_line line
                   JOIN dunning_level level ON level.id = line.level_id
-                 WHERE line.invoice_id IN %s AND line.state = 'sent'
+                 WHERE line.invoice_id IN %s AND line.state = 'sent' AND line.line_type = 'due'
               ORDER BY line.invoice_id, level.sequence DESC, level.delay_days DESC, line.date DESC
                 """, tuple(self.ids),
             ))
@@ -113,22 +118,34 @@ class AccountMove(models.Model):
             move.dunning_level_id = level_id
             move.dunning_last_date = date
 
-    @api.depends("dunning_level_id", "invoice_date_due", "payment_state", "dunning_disputed", "dunning_promise_date")
+    @api.depends("dunning_level_id", "line_ids.date_maturity", "line_ids.reconciled", "payment_state",
+                 "dunning_disputed", "dunning_promise_date")
     @api.depends_context("company")
     def _compute_dunning_next_date(self):
+        """The next reminder of the invoice: the earliest next level of its open maturities."""
         today = fields.Date.context_today(self)
+        items = self.line_ids.filtered(lambda line: line.display_type == "payment_term" and not line.reconciled)
+        reached = self.env["account.move.line"]._dunning_reached_levels(items._origin.ids)
+        levels = self.env["dunning.level"]
         for move in self:
             policy = move.commercial_partner_id._dunning_policy(move.company_id)
-            level = policy._next_level(move.dunning_level_id) if policy else None
-            while level and level.is_preventive and move.invoice_date_due and move.invoice_date_due < today:
-                level = policy._next_level(level)
-            if not level or not move._dunning_is_open(today, ignore_pauses=True):
+            dates = []
+            # a promise moves the next reminder after it; a dispute stops it until it is cleared
+            if policy and not move.dunning_disputed and move._dunning_is_open(today, ignore_pauses=True):
+                for item in items.filtered(lambda line, move=move: line.move_id == move):
+                    due = item.date_maturity or move.invoice_date_due
+                    level = policy._next_level(levels.browse(reached.get(item._origin.id)))
+                    while level and level.is_preventive and due < today:
+                        level = policy._next_level(level)
+                    if level:
+                        dates.append(due + timedelta(days=level.delay_days))
+            if not dates:
                 move.dunning_next_date = False
                 continue
-            dates = [move.invoice_date_due + timedelta(days=level.delay_days), today]
+            next_date = max(min(dates), today)
             if move.dunning_promise_date:
-                dates.append(move.dunning_promise_date + timedelta(days=1))
-            move.dunning_next_date = max(dates)
+                next_date = max(next_date, move.dunning_promise_date + timedelta(days=1))
+            move.dunning_next_date = next_date
 
     def _dunning_is_open(self, date, ignore_pauses=False):
         """Whether this invoice is still to remind on ``date``: open, and not disputed nor promised."""
@@ -136,74 +153,14 @@ class AccountMove(models.Model):
         if not (self.move_type == "out_invoice" and self.state == "posted"
                 and self.payment_state in OPEN_PAYMENT_STATES):
             return False
-        partner = self.commercial_partner_id
-        if partner.dunning_blocked or partner.dunning_in_collection:
+        partner = self.commercial_partner_id.with_company(self.company_id)
+        if partner.dunning_blocked or partner.dunning_in_collection or partner._dunning_in_proceedings(date):
             return False
         if self.dunning_active_plan_id:
             return False
         return ignore_pauses or not (
             self.dunning_disputed or (self.dunning_promise_date and self.dunning_promise_date >= date)
         )
-
-    def _dunning_payments(self):
-        """{invoice id: [(date, amount in invoice currency)]}: what was paid on each, and when."""
-        payments = defaultdict(list)
-        if not self:
-            return payments
-        self.env["account.partial.reconcile"].flush_model()
-        self.env.cr.execute("""
-            SELECT line.move_id, partial.max_date, partial.debit_amount_currency
-              FROM account_partial_reconcile partial
-              JOIN account_move_line line ON line.id = partial.debit_move_id
-             WHERE line.move_id = ANY(%s) AND line.display_type = 'payment_term'
-        """, [self.ids])
-        for move_id, date, amount in self.env.cr.fetchall():
-            payments[move_id].append((date, amount))
-        return payments
-
-    def _dunning_indemnity_charged(self, ignore_lines):
-        """Invoices on which the recovery indemnity was already claimed by another reminder."""
-        lines = self.env["dunning.line"].search([
-            ("invoice_id", "in", self.ids), ("indemnity_amount", ">", 0), ("state", "in", ACTIVE_STATES),
-            ("id", "not in", ignore_lines.ids),
-        ])
-        return lines.invoice_id
-
-    def _dunning_figures(self, date, indemnity=False, interest=False, ignore_lines=None, claimed_once=True):
-        """{invoice id: amount due, days late, indemnity and interest} as of ``date``, in invoice currency.
-
-        With ``claimed_once``, the indemnity already claimed by another reminder is not claimed again.
-        """
-        charged = self.browse()
-        if indemnity and claimed_once:
-            charged = self._dunning_indemnity_charged(ignore_lines or self.env["dunning.line"])
-        payments = self._dunning_payments() if interest else {}
-        rate_tables = {}
-        figures = {}
-        for move in self:
-            days_late = (date - move.invoice_date_due).days
-            company, currency = move.company_id, move.currency_id
-            values = {"amount_residual": move.amount_residual, "days_late": days_late,
-                      "indemnity_amount": 0.0, "interest_amount": 0.0}
-            if days_late > 0 and indemnity:
-                owed = recovery_indemnity(move.commercial_partner_id._dunning_is_business(), move in charged,
-                                          company.dunning_indemnity_amount)
-                values["indemnity_amount"] = company.currency_id._convert(float(owed), currency, company, date)
-            if days_late > 0 and interest:
-                if company not in rate_tables:
-                    rate_tables[company] = self.env["dunning.interest.rate"]._rate_table(company)
-                try:
-                    values["interest_amount"] = float(late_interest(
-                        move.amount_total, move.invoice_date_due, date, rate_tables[company],
-                        payments.get(move.id, ()), currency.decimal_places,
-                    ))
-                except UnknownRate as error:
-                    raise UserError(self.env._(
-                        "No late-payment reference rate is known for the half-year starting on %(date)s: add it "
-                        "under Dunning > Configuration > Interest rates.", date=error.half_year,
-                    )) from error
-            figures[move.id] = values
-        return figures
 
     def _dunning_invoice_pdfs(self):
         """The invoices' PDF as Odoo issued it, to attach to a reminder: the same attachment each time.
@@ -227,6 +184,28 @@ class AccountMove(models.Model):
             return None
         return discount_date, offer["amount_due"]
 
+    @api.model
+    def _dunning_standard_mentions(self):
+        """{mention: its standard wording} in the language of the environment; placeholders in braces."""
+        env = self.env
+        return {
+            "due_date": env._("Payment due date: {date}."),
+            "discount": env._("Early payment discount: {percent} % if paid by {date}, that is {amount} to pay, "
+                              "of which {tax} VAT."),
+            "no_discount": env._("No discount for early payment."),
+            "late_interest": env._("Late payment interest: {rate} % a year, owed from the day after the due date "
+                                   "(French Commercial Code, L441-10)."),
+            "indemnity": env._("Fixed indemnity for recovery costs owed by business customers in case of late "
+                               "payment: {amount} (French Commercial Code, L441-10 and D441-5)."),
+        }
+
+    def _dunning_mentions_state_discount_terms(self):
+        """Whether the payment mentions of this invoice state its early-payment terms (a discount or its absence),
+        which Odoo's own lines would then repeat."""
+        self.ensure_one()
+        return bool(self.move_type == "out_invoice" and self.company_id.dunning_legal_mentions
+                    and self.invoice_date_due and self.invoice_payment_term_id.early_discount)
+
     def _dunning_legal_mentions(self):
         """The payment mentions French law wants on a customer invoice, in the customer's language:
         due date, early-payment terms, late-payment interest rate, and for businesses the recovery indemnity.
@@ -238,16 +217,7 @@ class AccountMove(models.Model):
         move = self.with_context(lang=self.partner_id.lang or self.env.lang)
         env, company, currency = move.env, move.company_id, move.currency_id
         term = move.invoice_payment_term_id
-        standard = {
-            "due_date": env._("Payment due date: {date}."),
-            "discount": env._("Early payment discount: {percent} % if paid by {date}, that is {amount} to pay, "
-                              "of which {tax} VAT."),
-            "no_discount": env._("No discount for early payment."),
-            "late_interest": env._("Late payment interest: {rate} % a year, owed from the day after the due date "
-                                   "(French Commercial Code, L441-10)."),
-            "indemnity": env._("Fixed indemnity for recovery costs owed by business customers in case of late "
-                               "payment: {amount} (French Commercial Code, L441-10 and D441-5)."),
-        }
+        standard = move._dunning_standard_mentions()
         values = {"due_date": {"date": format_date(env, move.invoice_date_due)}}
         discount_line = move.line_ids.filtered(lambda line: line.display_type == "payment_term" and line.discount_date)
         if term.early_discount and discount_line:
@@ -262,10 +232,13 @@ class AccountMove(models.Model):
             }
         else:
             values["no_discount"] = {}
-        rate = env["dunning.interest.rate"]._rate_table(company).annual_rate(move.invoice_date_due)
+        # L441-9 and L441-10 mentions are owed between businesses; a consumer owes neither rate nor indemnity.
+        business = move.commercial_partner_id.with_company(company)._dunning_regime() is Regime.BUSINESS
+        rate = env["dunning.interest.rate"]._rate_table(company, Regime.BUSINESS).annual_rate(
+            move.invoice_date_due) if business else None
         if rate is not None:
             values["late_interest"] = {"rate": formatLang(env, float(rate), digits=2)}
-        if move.commercial_partner_id._dunning_is_business() and company.dunning_indemnity_amount:
+        if business and company.dunning_indemnity_amount:
             values["indemnity"] = {
                 "amount": formatLang(env, company.dunning_indemnity_amount, currency_obj=company.currency_id),
             }
@@ -317,8 +290,11 @@ class AccountMove(models.Model):
     def _pay_by_bank_in_progress(self):
         """Whether a payment by bank of these invoices was approved and awaits the bank's settlement: another
         one would pay them twice."""
-        return any(tx.provider_code == PROVIDER_CODE and tx.state in ("pending", "authorized")
-                   for tx in self.transaction_ids)
+        return any(tx.provider_code == PROVIDER_CODE and (
+            tx.state in ("pending", "authorized")
+            # approved at the bank, then an answer that could not be read: the poll goes on with it
+            or (tx.state == "error" and tx.pay_by_bank_status not in (False, "RCVD") and tx._pay_by_bank_awaits_bank())
+        ) for tx in self.transaction_ids)
 
     @api.depends("transaction_ids.state", "state", "payment_state")
     def _compute_pay_by_bank(self):

@@ -1,3 +1,4 @@
+from lxml import html as lxml_html
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -23,4 +24,19 @@ class AccountMoveSend(models.AbstractModel):
             discounted=formatLang(env, amount, currency_obj=move.currency_id),
             amount=formatLang(env, move.amount_residual, currency_obj=move.currency_id),
         )
-        return Markup(body or "") + Markup("<p class=\"dunning-early-discount\">%s</p>") % sentence
+        paragraph = Markup('<p class="dunning-early-discount" style="margin: 0 0 12px 0; font-size: 13px;">%s</p>')
+        return self._dunning_above_signature(body, paragraph % sentence)
+
+    @api.model
+    def _dunning_above_signature(self, body, paragraph):
+        """``body`` with ``paragraph`` above the sender's signature (the block that opens with "--", as Odoo's
+        templates and mail signatures write it), else at its end."""
+        root = lxml_html.fragment_fromstring(str(body or ""), create_parent="div")
+        signature = next((element for element in root.iter("div")
+                          if (element.text or "").strip().startswith("--")), None)
+        if signature is None:
+            return Markup(body or "") + paragraph
+        signature.addprevious(lxml_html.fragment_fromstring(str(paragraph)))
+        inner = (root.text or "") + "".join(
+            lxml_html.tostring(child, encoding="unicode") for child in root)
+        return Markup(inner)

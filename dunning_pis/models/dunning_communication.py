@@ -10,9 +10,15 @@ from odoo.exceptions import ConcurrencyError, UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, email_normalize, format_date, format_datetime
 
+from odoo.addons.payment import utils as payment_utils
+
 from ..messaging import delivery, gsm7
+from ..receivables import qr_codes
+from ..receivables.balance import Position
+from ..receivables.late_charges import Regime
 from .company_language import in_company_language
 from .dunning_level import TONES
+from .dunning_proposal import Proposal
 
 STATES = [
     ("to_validate", "To validate"),
@@ -45,7 +51,7 @@ class DunningCommunication(models.Model):
     _order = "date desc, id desc"
 
     name = fields.Char(readonly=True, copy=False, default=lambda self: self.env._("New"))
-    run_id = fields.Many2one("dunning.run", index=True, ondelete="cascade", readonly=True)
+    run_id = fields.Many2one("dunning.run", string="Dunning run", index=True, ondelete="cascade", readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True,
                                  default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -56,6 +62,13 @@ class DunningCommunication(models.Model):
     policy_id = fields.Many2one("dunning.policy", required=True, readonly=True, ondelete="restrict")
     level_id = fields.Many2one("dunning.level", required=True, readonly=True, index=True, ondelete="restrict")
     tone = fields.Selection(TONES, required=True)
+    regime = fields.Selection(
+        [("business", "Business"), ("consumer", "Consumer")], string="Debtor", required=True, default="business",
+        readonly=True,
+        help="Business debtors owe interest from the day after the due date and the recovery indemnity "
+             "(Code de commerce L441-10, D441-5); consumers owe interest at the legal rate from the formal notice "
+             "only (Code civil 1231-6, 1344-1), and no recovery costs.",
+    )
     user_id = fields.Many2one("res.users", string="Credit controller")
     state = fields.Selection(STATES, required=True, default="to_validate", index=True, tracking=True)
     date = fields.Date(required=True, readonly=True, index=True)
@@ -64,12 +77,21 @@ class DunningCommunication(models.Model):
     invoice_count = fields.Integer(string="Number of invoices", compute="_compute_amounts", store=True)
     # Amounts in company currency, already rounded to it. Floats rather than Monetary: creating a run's
     # thousands of communications otherwise resolves the currency of each amount through a new record.
-    amount_due = fields.Float(compute="_compute_amounts", store=True, digits=(16, 4), help="In company currency.")
+    amount_due = fields.Float(
+        compute="_compute_amounts", store=True, digits=(16, 4),
+        help="What the customer owes on the items listed, net of its credits and of money on its way, in company "
+             "currency.",
+    )
     charges_total = fields.Float(
         string="Fees and interest", compute="_compute_amounts", store=True, digits=(16, 4),
-        help="Fee, indemnities and interest, in company currency.",
+        help="Fee, indemnities and interest this communication claims, in company currency.",
     )
-    fee_amount = fields.Float(string="Fixed fee", readonly=True, digits=(16, 4))
+    earlier_charges_total = fields.Float(
+        string="Charges claimed earlier", compute="_compute_amounts", store=True, digits=(16, 4),
+        help="Indemnities and interest claimed by earlier reminders on the items listed and not invoiced yet, in "
+             "company currency.",
+    )
+    fee_amount = fields.Float(string="Justified costs", readonly=True, digits=(16, 4))
     channel_email = fields.Boolean(string="Email", readonly=True)
     channel_letter = fields.Boolean(string="Letter", readonly=True)
     channel_phone = fields.Boolean(string="Phone call", readonly=True)
@@ -127,53 +149,65 @@ class DunningCommunication(models.Model):
         for communication in self:
             communication.access_url = f"/my/reminders/{communication.id}"
 
-    @api.depends("line_ids.amount_residual", "line_ids.indemnity_amount", "line_ids.interest_amount", "fee_amount")
+    @api.depends("line_ids.amount_residual", "line_ids.indemnity_amount", "line_ids.interest_amount",
+                 "line_ids.earlier_charges_amount", "fee_amount")
     def _compute_amounts(self):
-        """Totals in company currency, summed in SQL per invoice currency and converted at the rate of the
+        """Totals in company currency, summed in SQL per item currency and converted at the rate of the
         communication's date: a run computes them for thousands of communications at once. Each currency's
         sum is rounded once, so a foreign-currency total may differ by a cent from per-line conversions."""
-        totals = defaultdict(lambda: [0, 0.0, 0.0])
+        totals = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
         stored = [communication_id for communication_id in self._origin.ids if communication_id]
         if stored:
             self.env["dunning.line"].flush_model(
-                ["communication_id", "currency_id", "amount_residual", "indemnity_amount", "interest_amount"],
+                ["communication_id", "currency_id", "line_type", "invoice_id", "amount_residual", "indemnity_amount",
+                 "interest_amount", "earlier_charges_amount"],
             )
             self.env.cr.execute(SQL(
                 """
-                SELECT communication_id, currency_id, COUNT(*), SUM(amount_residual),
-                       SUM(indemnity_amount + interest_amount)
-                  FROM dunning_line
-                 WHERE communication_id IN %s
-              GROUP BY communication_id, currency_id
+                SELECT line.communication_id, line.currency_id, communication.company_id, communication.date,
+                       company.currency_id,
+                       COUNT(DISTINCT line.invoice_id) FILTER (WHERE line.line_type = 'due'),
+                       SUM(line.amount_residual), SUM(line.indemnity_amount + line.interest_amount),
+                       SUM(line.earlier_charges_amount)
+                  FROM dunning_line line
+                  JOIN dunning_communication communication ON communication.id = line.communication_id
+                  JOIN res_company company ON company.id = communication.company_id
+                 WHERE line.communication_id IN %s
+              GROUP BY line.communication_id, line.currency_id, communication.company_id, communication.date,
+                       company.currency_id
                 """, tuple(stored),
             ))
-            # Fetched at once: what follows may query the database (the user's time zone, currencies).
             rows = self.env.cr.fetchall()
-            today = fields.Date.context_today(self)
+            Currency, Company = self.env["res.currency"], self.env["res.company"]
+            currencies = {currency.id: currency for currency in Currency.browse({row[4] for row in rows})}
             rates = {}
-            for communication_id, currency_id, count, due, charges in rows:
-                communication = self.env[self._name].browse(communication_id).with_prefetch(stored)
-                company = communication.company_id
-                key = (currency_id, company, communication.date or today)
-                if key not in rates:
-                    currency = self.env["res.currency"].browse(currency_id)
-                    rates[key] = currency._get_conversion_rate(currency, company.currency_id, company, key[2])
-                rate = rates[key]
+            for communication_id, currency_id, company_id, date, company_currency, count, due, charges, earlier in rows:
+                rate = 1.0
+                if currency_id != company_currency:
+                    key = (currency_id, company_id, date)
+                    if key not in rates:
+                        currency = Currency.browse(currency_id)
+                        rates[key] = currency._get_conversion_rate(currency, currencies[company_currency],
+                                                                   Company.browse(company_id), date)
+                    rate = rates[key]
+                round_amount = currencies[company_currency].round
                 total = totals[communication_id]
                 total[0] += count
-                total[1] += company.currency_id.round(float(due) * rate)
-                total[2] += company.currency_id.round(float(charges) * rate)
+                total[1] += round_amount(float(due) * rate)
+                total[2] += round_amount(float(charges) * rate)
+                total[3] += round_amount(float(earlier) * rate)
         for communication in self:
-            count, due, charges = totals[communication._origin.id]
+            count, due, charges, earlier = totals[communication._origin.id]
             round_amount = communication.currency_id.round
             communication.invoice_count = count
             communication.amount_due = round_amount(due)
             communication.charges_total = round_amount(charges + communication.fee_amount)
+            communication.earlier_charges_total = round_amount(earlier)
 
-    @api.depends("level_id", "tone")
+    @api.depends("level_id", "tone", "regime")
     def _compute_subject(self):
         for communication in self:
-            template = communication.level_id._template_for(communication.tone)
+            template = communication._template()
             communication.subject = template and template._render_field(
                 "subject", communication.ids, compute_lang=True,
             )[communication.id]
@@ -191,16 +225,28 @@ class DunningCommunication(models.Model):
 
     def _template(self):
         self.ensure_one()
-        return self.level_id._template_for(self.tone)
+        return self.level_id._template_for(self.tone, self._regime())
+
+    def _regime(self):
+        return Regime(self.regime or "business")
 
     def totals_by_currency(self):
-        """[(currency, amount due, charges)] of the invoices, for the reminders and letters."""
+        """[(currency, amount due net of credits, charges claimed now and earlier, fee, total)], for the
+        reminders and letters; the fee is in company currency."""
         self.ensure_one()
-        return [
-            (currency, sum(lines.mapped("amount_residual")),
-             sum(lines.mapped("indemnity_amount")) + sum(lines.mapped("interest_amount")))
-            for currency, lines in self.line_ids.grouped("currency_id").items()
-        ]
+        totals = []
+        for currency, lines in self.line_ids.grouped("currency_id").items():
+            fee = self.fee_amount if currency == self.currency_id else 0.0
+            due = currency.round(sum(lines.mapped("amount_residual")))
+            charges = currency.round(sum(lines.mapped("indemnity_amount")) + sum(lines.mapped("interest_amount"))
+                                     + sum(lines.mapped("earlier_charges_amount")))
+            totals.append((currency, due, charges, fee, currency.round(due + charges + fee)))
+        if self.fee_amount and self.currency_id not in self.line_ids.currency_id:
+            totals.append((self.currency_id, 0.0, 0.0, self.fee_amount, self.fee_amount))
+        return totals
+
+    def _due_lines(self):
+        return self.line_ids.filtered(lambda line: line.line_type == "due")
 
     # Workflow ---------------------------------------------------------------------------------
 
@@ -227,9 +273,10 @@ class DunningCommunication(models.Model):
         first, so that no one can later send it as well as the new one."""
         if self.filtered(lambda c: c.state != "error"):
             raise UserError(self.env._("Only communications in error can be sent again."))
+        escalated = self.line_ids.filtered("escalation")
         taken = self.env["dunning.line"].search([
-            ("invoice_id", "in", self.line_ids.invoice_id.ids), ("state", "in", ACTIVE_STATES),
-            ("communication_id", "not in", self.ids),
+            ("move_line_id", "in", escalated.move_line_id.ids), ("escalation", "=", True),
+            ("state", "in", ACTIVE_STATES), ("communication_id", "not in", self.ids),
         ])
         if taken:
             raise UserError(self.env._(
@@ -289,19 +336,53 @@ class DunningCommunication(models.Model):
         return claimed
 
     def _refresh_lines(self):
-        """Leave out what was paid, reversed or paused since the run, and update what remains due."""
-        for communication in self:
-            lines = communication.line_ids
-            gone = lines.filtered(lambda line, date=communication.date: not line.invoice_id._dunning_is_open(date))
-            if gone:
-                communication.message_post(body=self.env._(
-                    "Left out, no longer to remind: %(invoices)s", invoices=", ".join(gone.invoice_id.mapped("name")),
-                ))
-                gone.unlink()
-            if not communication.line_ids:
-                communication._set_state("cancelled")
-            else:
-                communication.line_ids._compute_charges()
+        """Bring the communications up to date before they go out, as the run would make them today: a customer
+        no longer to remind (do not dun, in collection, collective proceedings) is not; what was paid,
+        credited, reversed or paused since leaves them, new credits and money on their way join them, and the
+        figures are computed again for their own date. Nothing left to claim cancels one; figures that cannot
+        be computed put it in error. A batch of communications costs a few queries per company and date."""
+        today = fields.Date.context_today(self)
+        kept = defaultdict(list)
+        for company, communications in self.grouped("company_id").items():
+            partners = communications.partner_id.with_company(company)
+            positions = self.env["account.move.line"]._dunning_positions(company, today, partners.ids)
+            for communication in communications:
+                partner = communication.partner_id.with_company(company)
+                stop = partner._dunning_stop_reason(today)
+                if stop:
+                    communication.message_post(body=self.env._("Cancelled: %(reason)s", reason=stop))
+                    communication._set_state("cancelled")
+                    continue
+                position = positions.get(partner.id) or Position(partner.id).allocate(today)
+                proposal = Proposal.from_communication(communication, position)
+                gone = communication.line_ids.filtered(
+                    lambda line, kept=proposal.escalations: line.escalation and line.move_line_id.id not in kept)
+                if gone:
+                    communication.message_post(body=self.env._(
+                        "Left out, no longer to remind: %(items)s", items=", ".join(gone.mapped("label")),
+                    ))
+                claimed = proposal.claimed()
+                if not proposal.escalations or claimed <= 0 or claimed < communication.level_id.min_overdue_amount:
+                    if proposal.escalations:
+                        communication.message_post(body=self.env._(
+                            "Cancelled: the customer's credits and payments on their way leave nothing to claim.",
+                        ))
+                    communication._set_state("cancelled")
+                    continue
+                kept[company, communication.date].append((communication, proposal))
+        for (company, date), pairs in kept.items():
+            communications = self.browse([communication.id for communication, _proposal in pairs])
+            problems = self.env["dunning.run"].with_company(company)._compute_proposal_figures(
+                [proposal for _communication, proposal in pairs], date, exclude_lines=communications.line_ids,
+            )
+            failed = communications.filtered(lambda communication, problems=problems: communication.partner_id.id
+                                             in problems)
+            for communication in failed:
+                communication._mark_failed(problems[communication.partner_id.id])
+            ready = [(communication, proposal) for communication, proposal in pairs if communication not in failed]
+            (communications - failed).line_ids.unlink()
+            self.env["dunning.line"]._insert_for_communications(
+                [row for communication, proposal in ready for row in proposal.rows(communication)])
 
     @api.model
     def _ensure_portal_tokens(self, invoices):
@@ -467,11 +548,111 @@ class DunningCommunication(models.Model):
         self[field_name] = attachment
         return attachment
 
-    def _letter_body(self):
-        """The body of this communication's template, rendered in the recipient's language."""
+    def _letter_body(self, letter=True):
+        """The body of this communication's template in the recipient's language, as a letter is written
+        (addressed "Dear Sir or Madam", paid from paper) or, without ``letter``, as a call script."""
         self.ensure_one()
         template = self._template()
-        return template._render_field("body_html", self.ids, compute_lang=True)[self.id] if template else ""
+        if not template:
+            return ""
+        return template.with_context(dunning_letter=letter)._render_field(
+            "body_html", self.ids, compute_lang=True)[self.id]
+
+    def _table_lines(self):
+        """The lines as the customer reads them: each item by due date with the money on its way for it just
+        under it, then the credits."""
+        self.ensure_one()
+        lines = self.line_ids
+        on_its_way = lines.filtered(lambda line: line.line_type == "transit")
+        ordered = self.env["dunning.line"]
+        for due in lines.filtered(lambda line: line.line_type == "due").sorted(lambda line: (line.due_date, line.id)):
+            ordered |= due | on_its_way.filtered(lambda line, due=due: line.move_line_id == due.move_line_id)
+        return ordered | lines.filtered(lambda line: line.line_type == "credit").sorted(
+            lambda line: (line.due_date, line.id))
+
+    def _interest_basis(self):
+        """The rates of the interest this communication claims, and their legal basis."""
+        self.ensure_one()
+        lines = self.line_ids.filtered("interest_date_from")
+        if not lines:
+            return ""
+        return self.env["dunning.interest.rate"]._rates_text(
+            self.company_id, self._regime(), min(lines.mapped("interest_date_from")),
+            max(lines.mapped("interest_date_to")),
+        )
+
+    def _letter_addressee(self):
+        """Who the letter's address block names: the recipient when it has a postal address of its own, else
+        the customer, the letter then being for the recipient's attention."""
+        self.ensure_one()
+        contact = self.contact_id
+        return contact if contact.street or contact.city else self.partner_id
+
+    def _place_and_date(self):
+        """"Lyon, 30/06/2026": where the letter is written, and when: the day it is sent, or printed before."""
+        self.ensure_one()
+        day = self.sent_date.date() if self.sent_date else fields.Date.context_today(self)
+        return ", ".join(part for part in (self.company_id.city, format_date(self.env, day)) if part)
+
+    def _payee_bank(self):
+        """The account the customer pays into: the company's first bank account."""
+        self.ensure_one()
+        return self.company_id.partner_id.bank_ids[:1]
+
+    @api.model
+    def _format_iban(self, number):
+        compact = "".join((number or "").split())
+        return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
+
+    def _pay_qr_codes(self):
+        """The QR codes of the letter: one to pay the total by transfer (EPC QR code, euros only), one per
+        invoice that can be paid online (its pay-by-bank page, else its portal page)."""
+        self.ensure_one()
+        codes, bank = [], self._payee_bank()
+        for currency, _due, _charges, _fee, total in self.totals_by_currency():
+            if bank and currency.name == "EUR" and total > 0:
+                try:
+                    payload = qr_codes.epc_payload(bank.acc_holder_name or self.company_id.name, bank.acc_number,
+                                                   total, self.name, bic=bank.bank_bic or "")
+                except qr_codes.PayloadError:
+                    continue
+                codes.append({"image": qr_codes.png(payload, box_size=4).decode(), "amount": total,
+                              "currency": currency, "label": self.env._("Total, by transfer")})
+        for line in self._due_lines().filtered("pay_url"):
+            codes.append({"image": qr_codes.png(line.pay_url, box_size=4).decode(), "amount": line.amount_residual,
+                          "currency": line.currency_id, "label": line.label})
+        return codes
+
+    def _pay_total(self):
+        """What one payment by bank of this reminder settles today: (the open invoices it listed and the customer's
+        credit notes, their net total), as they stand now: a payment or credit received since the reminder lowers
+        it. Euros only, as payment initiation."""
+        self.ensure_one()
+        items = self.line_ids.filtered(lambda line: line.line_type == "due").move_line_id.sudo()
+        # every credit the customer has now, those the reminder listed and those received since
+        credits = self.env["account.move.line"].sudo().search([
+            ("company_id", "=", self.company_id.id),
+            ("partner_id", "child_of", self.partner_id.commercial_partner_id.id),
+            ("account_type", "=", "asset_receivable"), ("parent_state", "=", "posted"), ("reconciled", "=", False),
+            ("amount_residual", "<", 0),
+        ])
+        open_items = items.filtered(lambda item: not item.reconciled) | credits
+        if not open_items or any(item.currency_id.name != "EUR" for item in open_items):
+            return self.env["account.move"], 0.0
+        moves = open_items.move_id.filtered(
+            lambda move: move.state == "posted" and move.move_type in ("out_invoice", "out_refund"))
+        currency = open_items.currency_id
+        return moves, currency.round(sum(open_items.mapped("amount_residual_currency")))
+
+    def _pay_total_url(self):
+        """The page of the reminder's "Pay by bank" button, when its total can be paid by bank."""
+        self.ensure_one()
+        moves, total = self._pay_total()
+        invoices = moves.filtered(lambda move: move.move_type == "out_invoice")
+        if total <= 0 or not invoices or not invoices[:1]._pay_by_bank_provider():
+            return ""
+        return (f"{self.get_base_url()}/my/reminders/{self.id}/pay_by_bank"
+                f"?access_token={payment_utils.generate_access_token(self.id, self.name, env=self.env)}")
 
     def _controller(self):
         self.ensure_one()
@@ -479,11 +660,12 @@ class DunningCommunication(models.Model):
 
     def _schedule_call(self):
         self.ensure_one()
-        script = self._letter_body()
+        script = self._letter_body(letter=False)
         self.call_activity_id = self.partner_id.activity_schedule(
             "mail.mail_activity_data_call",
             summary=self.env._("Call about %(count)s overdue invoices (%(communication)s)",
-                      count=self.invoice_count, communication=self.name),
+                               count=self.invoice_count, communication=self.name) if self.invoice_count != 1
+            else self.env._("Call about an overdue invoice (%(communication)s)", communication=self.name),
             note=script,
             user_id=self._controller().id,
             date_deadline=fields.Date.context_today(self),
@@ -514,16 +696,23 @@ class DunningCommunication(models.Model):
         self.write({"sent_date": fields.Datetime.now(), "error_message": False})
         self._set_state("sent")
         for communication in self:
-            body = self.env._(
-                "Reminder “%(level)s” sent by %(channels)s (%(communication)s).",
-                level=communication.level_id.name, channels=communication._channel_labels(),
-                communication=communication._link(),
-            )
+            channels, link = communication._channel_labels(), communication._link()
             proof, attachments = communication._proof()
+            attachment_ids = [Command.set(attachments.ids)]
             # Notes that notify no one: _message_log writes them at a third of message_post's cost.
-            for invoice in communication.line_ids.invoice_id:
-                invoice._message_log(body=body + proof, attachment_ids=[Command.set(attachments.ids)])
-            communication.partner_id._message_log(body=body + proof, attachment_ids=[Command.set(attachments.ids)])
+            for invoice, lines in communication._due_lines().grouped("invoice_id").items():
+                levels = lines.level_id.sorted(lambda level: (level.sequence, level.delay_days))
+                if levels:
+                    body = self.env._("Reminder “%(level)s” sent by %(channels)s (%(communication)s).",
+                                      level=levels[-1].name, channels=channels, communication=link)
+                else:
+                    body = self.env._("Listed, at no level of its own, in the reminder sent by %(channels)s "
+                                      "(%(communication)s).", channels=channels, communication=link)
+                invoice._message_log(body=body + proof, attachment_ids=attachment_ids)
+            communication.partner_id._message_log(body=self.env._(
+                "Reminder “%(level)s” sent by %(channels)s (%(communication)s).",
+                level=communication.level_id.name, channels=channels, communication=link,
+            ) + proof, attachment_ids=attachment_ids)
 
     def _mark_failed(self, reason):
         self.write({"error_message": reason})

@@ -35,7 +35,8 @@ class DunningDemoData(models.AbstractModel):
         if self.env["account.move"].search_count([("partner_id", "in", partners.ids)], limit=1):
             return self.env["account.move"]
         if self.env["res.lang"]._lang_get("fr_FR"):
-            partners.filtered(lambda p: p.country_id.code == "FR").lang = "fr_FR"
+            french = partners.filtered(lambda p: p.country_id.code == "FR")
+            (french | french.child_ids).lang = "fr_FR"
         rng = random.Random(19)  # noqa: S311 -- repeatable demo amounts, not secrets
         today = fields.Date.context_today(self)
         step = (FIRST_DUE_OFFSET - LAST_DUE_OFFSET) / (DEMO_INVOICE_COUNT - 1)
@@ -70,6 +71,71 @@ class DunningDemoData(models.AbstractModel):
                 "payment_date": min(today, invoice.invoice_date_due),
             })._create_payments()
         return invoices
+
+    @api.model
+    def create_demo_receivable_cases(self, credited_partner_id, paid_partner_id, split_partner_id):
+        """What an accountant meets on a receivable account: an open credit note, a payment received and not
+        yet matched that covers a customer's invoices, and an invoice with a split payment term."""
+        company = self.env.ref("base.main_company")
+        Move = self.env["account.move"].with_company(company)
+        if Move.search_count([("move_type", "=", "out_refund"), ("partner_id", "=", credited_partner_id)], limit=1):
+            return
+        today = fields.Date.context_today(self)
+        open_domain = [("move_type", "=", "out_invoice"), ("state", "=", "posted"), ("company_id", "=", company.id),
+                       ("payment_state", "in", ("not_paid", "partial")), ("invoice_date_due", "<", today)]
+        credited = Move.search([("partner_id", "=", credited_partner_id), *open_domain], order="invoice_date_due",
+                               limit=1)
+        refund = Move.create({
+            "move_type": "out_refund", "partner_id": credited_partner_id, "invoice_date": today - timedelta(days=20),
+            "ref": credited.name, "invoice_line_ids": [fields.Command.create({
+                "name": "Avoir : remise commerciale", "quantity": 1,
+                "price_unit": credited.currency_id.round(credited.amount_untaxed * 0.3),
+                "tax_ids": [fields.Command.set(company.account_sale_tax_id.ids)],
+            })],
+        })
+        refund.action_post()
+        bank = self.env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+        owed = sum(Move.search([("partner_id", "=", paid_partner_id), *open_domain]).mapped("amount_residual"))
+        if owed:
+            payment = self.env["account.payment"].with_company(company).create({
+                "payment_type": "inbound", "partner_type": "customer", "partner_id": paid_partner_id,
+                "amount": owed, "date": today - timedelta(days=3), "journal_id": bank.id,
+                "memo": "Virement reçu, factures non précisées",
+            })
+            payment.action_post()
+        term = self.env["account.payment.term"].create({
+            "name": "30 % à la commande, 70 % à 60 jours", "company_id": company.id,
+            "line_ids": [fields.Command.create({"value": "percent", "value_amount": 30.0, "nb_days": 0}),
+                         fields.Command.create({"value": "percent", "value_amount": 70.0, "nb_days": 60})],
+        })
+        split = Move.create({
+            "move_type": "out_invoice", "partner_id": split_partner_id, "invoice_date": today - timedelta(days=40),
+            "invoice_payment_term_id": term.id, "invoice_line_ids": [fields.Command.create({
+                "name": "Aménagement d'entrepôt", "quantity": 1, "price_unit": 6000.0,
+                "tax_ids": [fields.Command.set(company.account_sale_tax_id.ids)],
+            })],
+        })
+        split.action_post()
+
+    @api.model
+    def create_demo_charges_invoice(self, partner_id):
+        """The charges a formal notice claimed, billed on a charges invoice: it counts in what the customer owes,
+        with no indemnity nor interest of its own."""
+        company = self.env.ref("base.main_company")
+        Account = self.env["account.account"].with_company(company)
+        fees, interest = Account.search([("code", "=", "758100")], limit=1), Account.search(
+            [("code", "=", "763100")], limit=1)
+        if not (fees and interest) or company.dunning_invoice_charges:
+            return
+        company.write({"dunning_invoice_charges": True, "dunning_fee_account_id": fees.id,
+                       "dunning_interest_account_id": interest.id})
+        notice = self.env["dunning.communication"].search([
+            ("company_id", "=", company.id), ("partner_id", "=", partner_id), ("state", "=", "sent"),
+        ], order="date").filtered("can_invoice_charges")[:1]
+        if notice:
+            charges = self.env["account.move"].browse(notice.action_invoice_charges()["res_id"])
+            charges.write({"invoice_date": notice.date})
+            charges.action_post()
 
     @api.model
     def simulate_reminder_history(self, disputed_partner_id, promising_partner_id):

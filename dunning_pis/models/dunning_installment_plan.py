@@ -52,7 +52,11 @@ class DunningInstallmentPlan(models.Model):
     needs_mandate = fields.Boolean(compute="_compute_needs_mandate")
     accepted_date = fields.Datetime(string="Accepted on", readonly=True, copy=False)
     accepted_by = fields.Char(readonly=True, copy=False)
-    rejected_debit_count = fields.Integer(string="Rejected debits", readonly=True, copy=False)
+    rejected_debit_count = fields.Integer(string="Returned debits", readonly=True, copy=False)
+    mandate_requested_on = fields.Date(
+        string="New mandate asked on", readonly=True, copy=False,
+        help="The customer was asked to sign a new mandate: the one of the plan can no longer be collected.",
+    )
     user_id = fields.Many2one("res.users", string="Credit controller", default=lambda self: self.env.user)
 
     @api.depends("open_amount", "fee_amount", "invoice_ids.amount_residual", "fee_invoice_id.amount_residual")
@@ -164,8 +168,12 @@ class DunningInstallmentPlan(models.Model):
             plan.state = "proposed"
             plan.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
 
-    def _accept(self, signer, iban=None, bic=None):
-        """The customer accepts on the portal; with direct debits, the mandate they sign there."""
+    def _accept(self, signer, iban=None, bic=None, place=None):
+        """The customer accepts on the portal; with direct debits, the mandate they sign there.
+
+        The schedule they accept is the pre-notification of its direct debits (EPC SDD Core rulebook,
+        PT-04.02: a schedule of payments may be the notice), sent on the day of acceptance.
+        """
         self.ensure_one()
         if self.state != "proposed":
             raise UserError(self.env._("This plan is no longer waiting for your acceptance."))
@@ -173,32 +181,99 @@ class DunningInstallmentPlan(models.Model):
         values = {"state": "active", "accepted_date": now, "accepted_by": signer}
         message = self.env._("Accepted on the portal by %(signer)s.", signer=signer)
         if self.needs_mandate:
-            today = fields.Date.context_today(self)
-            mandate = self.env["dunning.sepa.mandate"]._reusable(self.partner_id, self.company_id, iban, today)
-            if mandate:
+            mandate, reused = self._mandate_for(signer, iban, bic, place)
+            if reused:
                 message = self.env._(
                     "Accepted on the portal by %(signer)s; the debits go under the mandate %(mandate)s signed on "
                     "%(date)s for the same account.", signer=signer, mandate=mandate.name,
                     date=format_date(self.env, mandate.signature_date),
                 )
-            else:
-                mandate = self.env["dunning.sepa.mandate"].create({
-                    "company_id": self.company_id.id, "partner_id": self.partner_id.id, "debtor_name": signer,
-                    "iban": iban, "bic": bic or False, "signature_date": today, "signed_on_portal": True,
-                    "state": "active",
-                })
             values["mandate_id"] = mandate.id
         if self.fee_amount:
             values["fee_invoice_id"] = self._invoice_fee().id
         self.write(values)
+        today = fields.Date.context_today(self)
+        for line in self.installment_ids.filtered(lambda line: line.method == "sepa_direct_debit"):
+            line.write({"notice_amount": line.amount, "notice_date": line.due_date, "notice_sent_on": today})
         self.message_post(body=message)
+
+    def _mandate_for(self, signer, iban, bic, place):
+        """The customer's usable mandate on ``iban``, else a new one signed now: (mandate, reused)."""
+        today = fields.Date.context_today(self)
+        mandate = self.env["dunning.sepa.mandate"]._reusable(self.partner_id, self.company_id, iban, today)
+        if mandate:
+            return mandate, True
+        mandate = self.env["dunning.sepa.mandate"].create({
+            "company_id": self.company_id.id, "partner_id": self.partner_id.id, "debtor_name": signer,
+            "iban": iban, "bic": bic or False, "signature_date": today, "signed_on_portal": True,
+            "signature_place": place or self.partner_id.city or False, "state": "active",
+        })
+        mandate._attach_document()
+        return mandate, False
+
+    def _sign_new_mandate(self, signer, iban, bic=None, place=None):
+        """The customer signs a new mandate on the portal for an active plan whose mandate can no longer collect."""
+        self.ensure_one()
+        if self.state != "active" or not self.mandate_requested_on:
+            raise UserError(self.env._("This plan does not need a new mandate."))
+        mandate, _reused = self._mandate_for(signer, iban, bic, place)
+        if mandate == self.mandate_id:
+            raise UserError(self.env._("Mandate %(mandate)s cannot be used any more: sign for another account.",
+                                       mandate=mandate.name))
+        self.write({"mandate_id": mandate.id, "mandate_requested_on": False})
+        self._company_lang().message_post(body=self._company_lang().env._(
+            "%(signer)s signed the new mandate %(mandate)s on the portal.", signer=signer, mandate=mandate.name))
+
+    def _company_lang(self):
+        """The plan in its company's language, for what is posted with no user in front of it (crons, banks)."""
+        return self.with_context(lang=self.company_id.partner_id.lang or self.env.lang)
+
+    def _ask_new_mandate(self, reason):
+        """The plan's mandate can no longer collect: email the customer the portal link to sign a new one, and
+        give the credit controller an activity. Asked once until they sign."""
+        template = self.env.ref("dunning_pis.mail_template_installment_plan_new_mandate")
+        for record in self.filtered(lambda plan: not plan.mandate_requested_on):
+            plan = record._company_lang()
+            plan._portal_ensure_token()
+            plan.mandate_requested_on = fields.Date.context_today(plan)
+            plan.message_post(body=plan.env._("A new SEPA mandate was asked of the customer: %(reason)s",
+                                              reason=reason))
+            plan.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+            plan.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=plan.env._("New SEPA mandate needed for %(plan)s", plan=plan.name),
+                note=plan.env._("%(reason)s The customer was emailed the link to sign a new mandate; no debit is "
+                                "collected until they do.", reason=reason),
+                user_id=(plan.user_id or plan.company_id.dunning_default_controller_id or self.env.user).id,
+                date_deadline=fields.Date.context_today(plan),
+            )
+
+    def _refresh_prenotifications(self):
+        """Any change of a coming debit's amount (a payment by transfer, a return) sends the customer the
+        new schedule of their direct debits, at least the notice period before the first of them changed."""
+        today = fields.Date.context_today(self)
+        for plan in self.filtered(lambda plan: plan.state == "active"):
+            debits = plan.installment_ids.filtered(lambda line: line._is_direct_debit_to_notify())
+            changed = debits.filtered(lambda line: not line.notice_sent_on or line.currency_id.compare_amounts(
+                line.notice_amount, line.amount_due) != 0)
+            if changed:
+                plan._send_prenotification(changed, today)
+
+    def _send_prenotification(self, lines, today):
+        self.ensure_one()
+        template = self.env.ref("dunning_pis.mail_template_installment_prenotification")
+        lines._record_notice(today, self.company_id.dunning_sepa_prenotification_days, keep_valid=False)
+        plan = self._company_lang()
+        plan.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
 
     def _invoice_fee(self):
         fee_invoice = self.env["account.move"].create({
             "move_type": "out_invoice", "partner_id": self.partner_id.id, "company_id": self.company_id.id,
             "invoice_user_id": self.user_id.id,
             "currency_id": self.currency_id.id, "invoice_date": fields.Date.context_today(self),
-            "invoice_payment_term_id": False,
+            # The fee falls due with the first installment, and is not dunned like an invoice.
+            "invoice_payment_term_id": False, "dunning_charges_kind": "plan_fee",
+            "invoice_date_due": self.installment_ids.sorted("sequence")[:1].due_date or fields.Date.context_today(self),
             "invoice_line_ids": [Command.create({
                 "name": self.env._("Installment plan fee (%(plan)s)", plan=self.name), "quantity": 1,
                 "price_unit": self.fee_amount, "account_id": self.company_id.dunning_fee_account_id.id,
@@ -238,7 +313,7 @@ class DunningInstallmentPlan(models.Model):
 
     def _next_installment(self):
         self.ensure_one()
-        return self.installment_ids.filtered(lambda line: line.state != "paid").sorted("sequence")[:1]
+        return self.installment_ids.filtered(lambda line: line.state in ("open", "late")).sorted("sequence")[:1]
 
     def _complete_if_paid(self):
         """Complete the active plans with nothing left to pay; return the others."""
@@ -252,8 +327,9 @@ class DunningInstallmentPlan(models.Model):
         """Complete plans fully paid; break those with an installment unpaid too long after its date."""
         for plan in self.filtered(lambda plan: plan.state == "active")._complete_if_paid():
             overdue_before = today - timedelta(days=plan.company_id.dunning_plan_break_days)
+            # A debit in a file is money on its way, not a default: it does not break the plan.
             late = plan.installment_ids.filtered(
-                lambda line, limit=overdue_before: line.state != "paid" and line.due_date < limit,
+                lambda line, limit=overdue_before: line.state in ("open", "late") and line.due_date < limit,
             )
             if late:
                 plan._break(self.env._(
@@ -280,12 +356,16 @@ class DunningInstallmentPlan(models.Model):
         for plan in self:
             plan.rejected_debit_count += 1
             if plan.rejected_debit_count >= plan.company_id.dunning_plan_break_rejections:
-                plan._break(self.env._("%(count)s direct debits were rejected.", count=plan.rejected_debit_count))
+                plan._break(self.env._("%(count)s direct debits were rejected.", count=plan.rejected_debit_count)
+                            if plan.rejected_debit_count != 1 else self.env._("A direct debit was rejected."))
 
     @api.model
     def _cron_watch(self):
-        for company, plans in self.search([("state", "=", "active")]).grouped("company_id").items():
-            in_company_language(plans, company)._watch(fields.Date.context_today(self))
+        today = fields.Date.context_today(self)
+        for company, active in self.search([("state", "=", "active")]).grouped("company_id").items():
+            plans = in_company_language(active, company)
+            plans._watch(today)
+            plans._refresh_prenotifications()
 
     def action_preview(self):
         self.ensure_one()

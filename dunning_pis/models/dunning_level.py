@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..receivables.dunning_plan import Level
+from ..receivables.late_charges import Regime
 
 TONES = [("courteous", "Courteous"), ("standard", "Standard"), ("firm", "Firm")]
 
@@ -55,7 +56,26 @@ class DunningLevel(models.Model):
         "sms.template", string="Firm SMS", domain="[('model', '=', 'dunning.communication')]",
         default=lambda self: self.env.ref("dunning_pis.sms_template_reminder_firm", raise_if_not_found=False),
     )
-    fee_amount = fields.Monetary(string="Fixed fee", help="Charged once per communication of this level.")
+    template_consumer_id = fields.Many2one(
+        "mail.template", string="Consumer template", domain="[('model', '=', 'dunning.communication')]",
+        help="Used instead of the tone templates for consumers: their wording cites the Code civil, never the "
+             "Code de commerce, and threatens no costs. Empty: the tone templates.",
+    )
+    formal_notice = fields.Boolean(
+        string="Formal notice",
+        help="This level is the formal notice (mise en demeure): consumers owe interest at the legal rate from its "
+             "date (Code civil 1231-6, 1344-1), and its letter is the legal document the creditor relies on.",
+    )
+    payment_deadline_days = fields.Integer(
+        string="Days to pay", default=8,
+        help="The deadline the formal notice gives, in days from its receipt.",
+    )
+    fee_amount = fields.Monetary(
+        string="Justified costs",
+        help="Recovery costs actually incurred beyond the 40 € indemnity, which a business debtor owes on "
+             "justification only (L441-10 II): keep the proof. Never charged to consumers, whose recovery costs stay "
+             "with the creditor (Code des procédures civiles d'exécution, L111-8).",
+    )
     charge_indemnity = fields.Boolean(
         string="Recovery indemnity",
         help="Charge the fixed indemnity for recovery costs (40 € in France, D441-5) on each late invoice of a "
@@ -75,8 +95,9 @@ class DunningLevel(models.Model):
         "A dunning level needs at least one channel.",
     )
     _positive_amounts = models.Constraint(
-        "CHECK (COALESCE(fee_amount, 0) >= 0 AND COALESCE(min_overdue_amount, 0) >= 0)",
-        "Fees and minimum amounts of a dunning level cannot be negative.",
+        "CHECK (COALESCE(fee_amount, 0) >= 0 AND COALESCE(min_overdue_amount, 0) >= 0"
+        " AND COALESCE(payment_deadline_days, 0) >= 0)",
+        "Fees, minimum amounts and days to pay of a dunning level cannot be negative.",
     )
 
     @api.depends("company_id")
@@ -85,7 +106,7 @@ class DunningLevel(models.Model):
             level.currency_id = level.company_id.currency_id or self.env.company.currency_id
 
     @api.constrains("delay_days", "sequence", "channel_letter", "channel_phone", "channel_collection",
-                    "fee_amount", "charge_indemnity", "charge_interest")
+                    "fee_amount", "charge_indemnity", "charge_interest", "formal_notice")
     def _check_policy_order(self):
         self.policy_id._check_levels()
 
@@ -103,13 +124,21 @@ class DunningLevel(models.Model):
         """What makes a level more than a courteous reminder, which cannot come before the due date."""
         self.ensure_one()
         return bool(self.channel_letter or self.channel_phone or self.channel_collection or self.fee_amount
-                    or self.charge_indemnity or self.charge_interest)
+                    or self.charge_indemnity or self.charge_interest or self.formal_notice)
+
+    def _fee_for(self, regime):
+        """The fixed fee a communication of this level charges: none to consumers, since the costs of recovery
+        without an enforceable title stay with the creditor (Code des procédures civiles d'exécution, L111-8)."""
+        self.ensure_one()
+        return self.fee_amount if regime is Regime.BUSINESS else 0.0
 
     def _as_plan_level(self):
         return Level(self.id, self.delay_days, self.min_overdue_amount, self._charges())
 
-    def _template_for(self, tone):
+    def _template_for(self, tone, regime=None):
         self.ensure_one()
+        if regime is Regime.CONSUMER and self.template_consumer_id:
+            return self.template_consumer_id
         return self[f"template_{tone}_id"] or self.template_standard_id
 
     def _sms_template_for(self, tone):

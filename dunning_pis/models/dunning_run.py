@@ -2,13 +2,17 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..receivables.dunning_plan import OpenInvoice, plan
+from ..receivables.dunning_plan import OpenItem, plan
+from ..receivables.late_charges import Regime
 from .company_language import in_company_language
-from .dunning_communication import ACTIVE_STATES, OPEN_PAYMENT_STATES
+from .dunning_communication import ACTIVE_STATES
+from .dunning_proposal import Proposal
 
 BATCH_SIZE = 1000
 _logger = logging.getLogger(__name__)
@@ -41,6 +45,8 @@ class DunningRun(models.Model):
                              required=True, readonly=True, tracking=True)
     user_id = fields.Many2one("res.users", string="Started by", default=lambda self: self.env.user, readonly=True)
     communication_ids = fields.One2many("dunning.communication", "run_id", string="Communications")
+    problem_note = fields.Text(string="Customers left out", readonly=True,
+                               help="Customers this run could not remind, and why: mend them and run again.")
     communication_count = fields.Integer(compute="_compute_counts")
     to_validate_count = fields.Integer(compute="_compute_counts")
     error_count = fields.Integer(compute="_compute_counts")
@@ -83,59 +89,45 @@ class DunningRun(models.Model):
             [("company_id", "in", (self.company_id.id, False))],
         )
 
-    def _open_invoices(self, policies):
-        """The open invoices that a level of ``policies`` may concern on the run date, in one query."""
-        self.ensure_one()
+    def _dunning_customers(self, customer_ids):
+        """{customer id: policy id} of the customers this run may remind: not "do not dun", not in collection,
+        not in collective proceedings opened by the run date (L622-21), for this run's company; and with no
+        reminder of theirs still waiting to be validated or sent, which is brought up to date when it goes."""
+        if not customer_ids:
+            return {}
         company = self.company_id
-        min_delay = min((level.delay_days for level in policies.level_ids), default=0)
-        self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """
-            SELECT move.id, move.commercial_partner_id, move.invoice_date_due, move.amount_residual_signed,
-                   reached.level_id,
-                   COALESCE((partner.dunning_policy_id ->> %(company_key)s)::int, %(default_policy)s)
-              FROM account_move move
-              JOIN res_partner partner ON partner.id = move.commercial_partner_id
-         LEFT JOIN LATERAL (
-                    SELECT line.level_id
-                      FROM dunning_line line
-                      JOIN dunning_level level ON level.id = line.level_id
-                     WHERE line.invoice_id = move.id AND line.state IN %(active)s
-                  ORDER BY level.sequence DESC, level.delay_days DESC
-                     LIMIT 1
-                   ) reached ON TRUE
-             WHERE move.company_id = %(company)s
-               AND move.move_type = 'out_invoice' AND move.state = 'posted'
-               AND move.payment_state IN %(open)s
-               AND move.invoice_date_due <= %(horizon)s
-               AND move.dunning_disputed IS NOT TRUE
-               AND (move.dunning_promise_date IS NULL OR move.dunning_promise_date < %(date)s)
-               AND NOT EXISTS (
-                    SELECT 1
-                      FROM dunning_installment_plan_invoice_rel covered
-                      JOIN dunning_installment_plan plan ON plan.id = covered.plan_id
-                     WHERE covered.move_id = move.id AND plan.state = 'active'
-                   )
-               AND partner.dunning_blocked IS NOT TRUE
-               AND partner.dunning_in_collection IS NOT TRUE
-               %(partner_filter)s
-            """,
-            company_key=str(company.id),
-            default_policy=company.dunning_default_policy_id.id or None,
-            active=ACTIVE_STATES,
-            company=company.id,
-            open=OPEN_PAYMENT_STATES,
-            horizon=self.date - timedelta(days=min_delay),
-            date=self.date,
-            partner_filter=SQL(
-                "AND move.commercial_partner_id IN %s", tuple(self.partner_ids.commercial_partner_id.ids),
-            ) if self.partner_ids else SQL(),
-        ))
-        return [
-            OpenInvoice(move_id, partner_id, policy_id, due, amount, level_id)
-            for move_id, partner_id, due, amount, level_id, policy_id in self.env.cr.fetchall()
-            if policy_id in policies.ids
+        Partner = self.env["res.partner"].with_company(company).with_context(active_test=False)
+        customers = Partner.search([
+            ("id", "in", list(customer_ids)), ("dunning_blocked", "=", False), ("dunning_in_collection", "=", False),
+            "|", ("dunning_proceedings", "=", False), ("dunning_proceedings_date", ">", self.date),
+        ])
+        waiting = set(self.env["dunning.communication"].search([
+            ("company_id", "=", company.id), ("partner_id", "in", customers.ids),
+            ("state", "in", ("to_validate", "queued", "sending")),
+        ]).partner_id.ids)
+        return {customer.id: (customer.dunning_policy_id or company.dunning_default_policy_id).id
+                for customer in customers if customer.id not in waiting}
+
+    def _open_items(self, policies):
+        """(positions, [OpenItem]): the open receivable items of the customers a level of ``policies`` may
+        concern on the run date, each with what is still claimed on it net of credits and money on its way."""
+        self.ensure_one()
+        partner_ids = self.partner_ids.commercial_partner_id.ids if self.partner_ids else None
+        positions = self.env["account.move.line"]._dunning_positions(self.company_id, self.date, partner_ids)
+        policy_of = {customer: policy for customer, policy in self._dunning_customers(positions).items()
+                     if policy in policies.ids}
+        positions = {customer: positions[customer] for customer in policy_of}
+        horizon = self.date - timedelta(days=min((level.delay_days for level in policies.level_ids), default=0))
+        claimable = [item for position in positions.values() for item in position.items
+                     if item["claimable"] and item["due_date"] <= horizon]
+        reached = self.env["account.move.line"]._dunning_reached_levels([item["id"] for item in claimable])
+        items = [
+            OpenItem(item["id"], customer, policy_of[customer], item["due_date"],
+                     float(positions[customer].claimed(item)), reached.get(item["id"]))
+            for customer, position in positions.items() for item in position.items
+            if item["claimable"] and item["due_date"] <= horizon
         ]
+        return positions, items
 
     def _last_contacts(self, customer_ids):
         self.env.cr.execute(SQL(
@@ -148,37 +140,67 @@ class DunningRun(models.Model):
         return dict(self.env.cr.fetchall())
 
     def _plan(self):
-        """What this run sends: [(customer, level, policy, [(invoice, level, figures)])], without writing."""
+        """What this run sends: [Proposal], with the figures of every line, without writing."""
         self.ensure_one()
         policies = self._policies()
-        invoices = self._open_invoices(policies)
+        positions, items = self._open_items(policies)
         reminders = plan(
             self.date,
             {policy.id: policy._as_plan_policy() for policy in policies},
-            invoices,
-            self._last_contacts({invoice.customer_id for invoice in invoices}),
+            items,
+            self._last_contacts({item.customer_id for item in items}),
         )
-        Level, Move, Partner = self.env["dunning.level"], self.env["account.move"], self.env["res.partner"]
-        by_flags = defaultdict(list)
-        for reminder in reminders:
-            top = Level.browse(reminder.level_id)
-            by_flags[top.charge_indemnity, top.charge_interest].extend(invoice for invoice, _lv in reminder.lines)
-        figures = {}
-        for (indemnity, interest), invoice_ids in by_flags.items():
-            for start in range(0, len(invoice_ids), BATCH_SIZE):
-                moves = Move.browse(invoice_ids[start:start + BATCH_SIZE])
-                figures.update(moves._dunning_figures(self.date, indemnity=indemnity, interest=interest))
+        Level, Partner = self.env["dunning.level"], self.env["res.partner"].with_company(self.company_id)
         Policy = self.env["dunning.policy"]
-        # Records browsed one by one share one prefetch set, so that reading them costs a query per field.
-        partner_ids = [r.customer_id for r in reminders]
-        move_ids = [move_id for r in reminders for move_id, _level_id in r.lines]
-        return [
-            (Partner.browse(r.customer_id).with_prefetch(partner_ids), Level.browse(r.level_id),
-             Policy.browse(r.policy_id),
-             [(Move.browse(move_id).with_prefetch(move_ids), Level.browse(level_id), figures[move_id])
-              for move_id, level_id in r.lines])
-            for r in reminders
+        partner_ids = [reminder.customer_id for reminder in reminders]
+        proposals = [
+            Proposal(
+                partner=Partner.browse(reminder.customer_id).with_prefetch(partner_ids),
+                level=Level.browse(reminder.level_id), policy=Policy.browse(reminder.policy_id),
+                position=positions[reminder.customer_id],
+                escalations=dict(reminder.lines), listed=dict(reminder.listed),
+            )
+            for reminder in reminders
         ]
+        problems = self._consumer_wording_problems(proposals)
+        problems.update(self._compute_proposal_figures(
+            [proposal for proposal in proposals if proposal.partner.id not in problems], self.date))
+        return [proposal for proposal in proposals if proposal.partner.id not in problems], problems
+
+    def _consumer_wording_problems(self, proposals):
+        """{customer id: why not}: a consumer is never sent a business wording where it matters, a level that
+        charges, writes or calls without a template of its own for consumers."""
+        problems = {}
+        for proposal in proposals:
+            level = proposal.level
+            if (proposal.partner._dunning_regime() is Regime.CONSUMER and level._charges()
+                    and not level.template_consumer_id):
+                problems[proposal.partner.id] = self.env._(
+                    "Level “%(level)s” has no template for consumers: %(customer)s would get the business wording "
+                    "(Code de commerce, recovery costs). Set its consumer template.",
+                    level=level.name, customer=proposal.partner.display_name,
+                )
+        return problems
+
+    @api.model
+    def _compute_proposal_figures(self, proposals, on_date, exclude_lines=None):
+        """Fill in the figures of each proposal's due items, a batch of customers at a time; return
+        {customer id: why its figures cannot be computed} for those left without."""
+        AccountMoveLine = self.env["account.move.line"]
+        problems = {}
+        for start in range(0, len(proposals), BATCH_SIZE):
+            batch = proposals[start:start + BATCH_SIZE]
+            item_ids = [item_id for proposal in batch for item_id in proposal.due_item_ids()]
+            figures = AccountMoveLine.browse(item_ids).with_prefetch(item_ids)._dunning_figures(
+                {proposal.partner.id: proposal.position for proposal in batch}, on_date,
+                {proposal.partner.id: (proposal.level.charge_indemnity, proposal.level.charge_interest)
+                 for proposal in batch},
+                exclude_lines=exclude_lines, problems=problems,
+            )
+            for proposal in batch:
+                if proposal.partner.id not in problems:
+                    proposal.figures = {item_id: figures[item_id] for item_id in proposal.due_item_ids()}
+        return problems
 
     # Running ----------------------------------------------------------------------------------
 
@@ -206,9 +228,27 @@ class DunningRun(models.Model):
         for run in self:
             run._lock_company()
             run.state = "running"
-            run._execute(run._plan())
+            proposals, problems = run._plan()
+            run._report_problems(problems)
+            run._execute(proposals)
             run.state = "done"
         return self.action_view_communications()
+
+    def _report_problems(self, problems):
+        """Customers a run leaves out because their data is wrong: kept on the run and told in its chatter, in
+        the company's language, so that the others are reminded and someone mends these."""
+        self.ensure_one()
+        if not problems:
+            self.problem_note = False
+            return
+        env = self.with_context(lang=self.company_id.partner_id.lang or self.env.lang).env
+        customers = env["res.partner"].browse(problems)
+        self.problem_note = "\n".join(problems[customer.id] for customer in customers.sorted("display_name"))
+        self.message_post(body=Markup("%s<ul>%s</ul>") % (
+            env._("%(count)s customers left out of this run:", count=len(problems)) if len(problems) != 1
+            else env._("1 customer left out of this run:"),
+            Markup().join(Markup("<li>%s</li>") % problems[customer.id] for customer in customers),
+        ))
 
     def _execute(self, proposals, on_batch_done=None, batch_size=BATCH_SIZE):
         """Create the communications and their lines, batch by batch."""
@@ -217,22 +257,34 @@ class DunningRun(models.Model):
         Communication = self.env["dunning.communication"].with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True, mail_notrack=True, tracking_disable=True,
         )
+        digits = {currency.id: currency.decimal_places
+                  for currency in self.env["res.currency"].with_context(active_test=False).search([])}
         for start in range(0, len(proposals), batch_size):
             batch = proposals[start:start + batch_size]
-            recipients = self.env["res.partner"].concat(*(partner for partner, *_rest in batch))._dunning_recipients()
+            partners = self.env["res.partner"].concat(*(p.partner for p in batch))
+            recipients = partners._dunning_recipients()
+            last_sent = partners._dunning_last_sent(self.company_id)
             communications = Communication.create([
-                self._communication_values(partner, recipients[partner], level, policy, done + start + index + 1)
-                for index, (partner, level, policy, _lines) in enumerate(batch)
+                self._communication_values(proposal, recipients[proposal.partner], done + start + index + 1)
+                for index, proposal in enumerate(batch)
             ])
             self.env["dunning.line"]._insert_for_communications([
-                (communication, move, line_level, figures)
-                for communication, (_partner, _level, _policy, lines) in zip(communications, batch, strict=True)
-                for move, line_level, figures in lines
+                row for communication, proposal in zip(communications, batch, strict=True)
+                for row in proposal.rows(communication, digits)
             ])
+            for communication, proposal in zip(communications, batch, strict=True):
+                levels = proposal.level | self.env["dunning.level"].browse(filter(None, proposal.listed.values()))
+                note = proposal.partner._dunning_level_note(
+                    last_sent.get(proposal.partner.id), proposal.position,
+                    levels.sorted(lambda level: (level.sequence, level.delay_days))[-1:])
+                if note:
+                    communication.message_post(body=note)
             if on_batch_done:
                 on_batch_done(len(batch), len(proposals) - start - len(batch))
 
-    def _communication_values(self, partner, recipient, level, policy, number):
+    def _communication_values(self, proposal, recipient, number):
+        partner, level, policy = proposal.partner, proposal.level, proposal.policy
+        regime = partner._dunning_regime()
         return {
             "name": f"{self.name}/{number:05d}",
             "run_id": self.id,
@@ -241,11 +293,12 @@ class DunningRun(models.Model):
             "contact_id": recipient.id,
             "policy_id": policy.id,
             "level_id": level.id,
+            "regime": regime.value,
             "tone": partner.dunning_tone or level.tone,
             "user_id": (partner.dunning_controller_id or self.company_id.dunning_default_controller_id).id,
             "state": "to_validate" if level.needs_validation else "queued",
             "date": self.date,
-            "fee_amount": level.fee_amount,
+            "fee_amount": level._fee_for(regime),
             "channel_email": level.channel_email,
             "channel_letter": level.channel_letter,
             "channel_phone": level.channel_phone,
@@ -255,12 +308,13 @@ class DunningRun(models.Model):
             "invoice_count": 0,
             "amount_due": 0.0,
             "charges_total": 0.0,
+            "earlier_charges_total": 0.0,
         }
 
     def action_preview(self):
         self.ensure_one()
         self._check_runnable()
-        return self.env["dunning.run.preview"]._open(self, self._plan())
+        return self.env["dunning.run.preview"]._open(self, *self._plan())
 
     def action_send(self):
         self.ensure_one()
@@ -311,10 +365,11 @@ class DunningRun(models.Model):
         self.ensure_one()
         try:
             self._check_runnable()
-            proposals = self._plan()
+            proposals, problems = self._plan()
         except (UserError, ValidationError) as error:
             _logger.warning("Dunning run %s of %s not done: %s", self.name, self.company_id.name, error)
             return
+        self._report_problems(problems)
         self._lock_company()
         self.state = "running"
         cron._commit_progress(remaining=len(proposals))

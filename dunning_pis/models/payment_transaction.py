@@ -1,78 +1,112 @@
 import logging
 from datetime import timedelta
 from decimal import Decimal
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.http import request
 from odoo.tools import SQL
 
+from odoo.addons.payment import utils as payment_utils
+
 from .. import const
+from ..direct_debit.latin import to_sepa_latin
 from ..payment_initiation import statuses
-from ..payment_initiation.adapters import BankError, PaymentOrder
-from .company_language import in_company_language
+from ..payment_initiation.base import BankError, Payer, PaymentOrder
 
 _logger = logging.getLogger(__name__)
 
+BANK_PAGE_URL = "/payment/pay_by_bank/bank"
 RETURN_URL = "/payment/pay_by_bank/return"
-WEBHOOK_URL = "/payment/pay_by_bank/webhook"
+NOTIFICATION_URL = "/payment/pay_by_bank/notification"
 
 
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
 
+    pay_by_bank_aspsp_id = fields.Many2one(
+        "dunning.pay.by.bank.aspsp", string="Payer's bank", readonly=True, copy=False, ondelete="restrict",
+    )
+    pay_by_bank_debtor_iban = fields.Char(string="Payer's IBAN", readonly=True, copy=False)
     pay_by_bank_status = fields.Char(
         string="Bank status", readonly=True, copy=False,
         help="The last ISO 20022 status the bank gave: a status never moves the transaction backwards.",
     )
     pay_by_bank_instant = fields.Boolean(string="Instant transfer", readonly=True, copy=False)
+    pay_by_bank_read_at = fields.Datetime(string="Status read at", readonly=True, copy=False)
+
+    # === PAYER'S WAY === #
 
     def _get_specific_rendering_values(self, processing_values):
-        """Initiate the payment at the bank and send the payer to its approval page."""
+        """Initiate the payment at the payer's bank and send them to its approval page, every query parameter
+        of it kept (as payment_mollie does); while the payer has not chosen their bank, to Odoo's page for it."""
         if self.provider_code != const.PROVIDER_CODE:
             return super()._get_specific_rendering_values(processing_values)
-        provider = self.provider_id
-        base_url = provider.get_base_url().rstrip("/")
-        return_url = f"{base_url}{RETURN_URL}?{urlencode({'reference': self.reference})}"
+        if not self.pay_by_bank_aspsp_id and self.provider_id._pay_by_bank_needs_bank_choice():
+            return _form_values(self._pay_by_bank_url(BANK_PAGE_URL))
+        initiated = self._pay_by_bank_initiate()
+        return _form_values(initiated.approval_url) if initiated else {}
+
+    def _pay_by_bank_initiate(self, payer=None):
+        """The payment initiated at the payer's bank (a PaymentStatus with its approval link), or None and the
+        transaction in error with the reason."""
+        self.ensure_one()
+        if self.provider_reference:
+            raise UserError(self.env._("This payment was already sent to the bank."))
+        provider, bank = self.provider_id, self.pay_by_bank_aspsp_id
+        return_url = self._pay_by_bank_url(RETURN_URL)
         try:
             account = provider._pay_by_bank_creditor_account()
             order = PaymentOrder(
-                end_to_end_id=self.reference[:35],
+                end_to_end_id=_sepa_reference(self.reference),
                 amount=Decimal(str(self.currency_id.round(self.amount))),
                 currency=self.currency_id.name,
-                creditor_name=self.company_id.name,
+                creditor_name=to_sepa_latin(self.company_id.name),
                 creditor_iban=account.sanitized_acc_number,
                 creditor_bic=account.bank_bic or None,
-                remittance=self._pay_by_bank_remittance(),
-                return_url=return_url,
-                cancel_url=return_url,
-                notification_url=f"{base_url}{WEBHOOK_URL}",
-                instant=provider.pay_by_bank_instant,
+                remittance=to_sepa_latin(self._pay_by_bank_remittance()),
+                return_url=return_url, cancel_url=return_url,
+                notification_url=self._pay_by_bank_url(NOTIFICATION_URL),
+                payer=payer or _current_payer(),
+                instant=bank.instant,
+                debtor_iban=self.pay_by_bank_debtor_iban or None,
             )
-            initiated = provider._pay_by_bank_adapter().initiate(order)
+            initiated = provider._pay_by_bank_adapter(bank).initiate(order)
         except (BankError, ValueError, UserError) as error:
-            _logger.warning("pay by bank: initiation of %s failed: %s", self.reference, error)
+            _logger.warning("pay by bank: initiation of %s at %s failed: %s", self.reference, bank.name, error)
             self._set_error(self.env._("The bank could not start the payment: %(error)s", error=error))
-            return {}
+            return None
         self.write({
             "provider_reference": initiated.resource_id,
             "pay_by_bank_status": initiated.status,
             "pay_by_bank_instant": order.instant,
         })
-        return {"api_url": initiated.approval_url}
+        return initiated
 
     def _pay_by_bank_remittance(self):
         invoice = self.invoice_ids[:1]
         return invoice.payment_reference or invoice.name or self.reference
 
+    def _pay_by_bank_access_token(self):
+        return payment_utils.generate_access_token(self.reference, env=self.env)
+
+    def _pay_by_bank_url(self, route):
+        """One of the payment's public addresses; its token lets the payer in from any browser, and the bank."""
+        self.ensure_one()
+        query = urlencode({"reference": self.reference, "access_token": self._pay_by_bank_access_token()})
+        return f"{self.provider_id.get_base_url().rstrip('/')}{route}?{query}"
+
+    # === WHAT THE BANK SAYS === #
+
     @api.model
     def _extract_reference(self, provider_code, payment_data):
         if provider_code != const.PROVIDER_CODE:
             return super()._extract_reference(provider_code, payment_data)
-        return payment_data.get("endToEndId")
+        return payment_data.get("reference")
 
     def _extract_amount_data(self, payment_data):
-        """The amount the bank reports; a Berlin Group status poll repeats none, and is not checked."""
+        """The amount the bank reports, checked against the transaction's."""
         if self.provider_code != const.PROVIDER_CODE:
             return super()._extract_amount_data(payment_data)
         if payment_data.get("amount") is None:
@@ -83,19 +117,26 @@ class PaymentTransaction(models.Model):
         if self.provider_code != const.PROVIDER_CODE:
             return super()._apply_updates(payment_data)
         status = payment_data.get("status")
+        if status == self.pay_by_bank_status and self.state != "error":
+            return  # nothing new
         if not statuses.moves_forward(self.pay_by_bank_status, status):
             _logger.info("pay by bank: %s ignores status %s after %s", self.reference, status, self.pay_by_bank_status)
             return
         self.pay_by_bank_status = status
         outcome = statuses.outcome(status)
-        if outcome == statuses.PENDING:
-            self._set_pending(state_message=self.env._("The bank reports the status %(status)s.", status=status))
+        if status in statuses.BEFORE_APPROVAL:
+            if self.state == "error":  # an unreadable answer before; this one says the payer has yet to approve
+                self._update_state(("error",), "draft", None)
+        elif outcome == statuses.PENDING:
+            self._set_pending(state_message=self.env._("The bank reports the status %(status)s.", status=status),
+                              extra_allowed_states=("error",))
         elif outcome == statuses.DONE:
             self._set_done()
         elif outcome == statuses.CANCEL:
-            self._set_canceled(state_message=self.env._("The payment was cancelled at the bank."))
+            self._set_canceled(state_message=self.env._("The payment was cancelled at the bank."),
+                               extra_allowed_states=("error",))
         else:
-            self._set_error(self.env._("The bank rejected the payment."))
+            self._set_error(self.env._("The bank rejected the payment."), extra_allowed_states=("error",))
 
     def _pay_by_bank_process(self, status):
         """Apply what the bank says (a PaymentStatus), once even when it says it many times at once, and
@@ -104,33 +145,84 @@ class PaymentTransaction(models.Model):
         self.env.cr.execute(SQL("SELECT 1 FROM payment_transaction WHERE id = %s FOR NO KEY UPDATE", self.id))
         self.invalidate_recordset()
         self._process(const.PROVIDER_CODE, {
-            "endToEndId": status.end_to_end_id or self.reference, "resourceId": status.resource_id,
+            "reference": self.reference, "resourceId": status.resource_id,
             "status": status.status, "amount": status.amount, "currency": status.currency,
         })
         if self.state == "done" and not self.is_post_processed:
             self._post_process()
             self.invoice_ids.dunning_active_plan_id._complete_if_paid()
 
-    def _pay_by_bank_fetch(self):
-        """Ask the bank where the payment stands, confirming it where the bank waits for that."""
+    def _pay_by_bank_fetch(self, payer=None):
+        """Read from the bank where the payment stands, confirming it where the bank waits for that. An answer
+        the bank's standard does not allow puts the transaction in error (the poll reads it again); a bank
+        that cannot be reached leaves it as it is."""
         self.ensure_one()
-        adapter = self.provider_id._pay_by_bank_adapter()
-        status = adapter.status(self.provider_reference, instant=self.pay_by_bank_instant)
-        if status.needs_confirmation:
-            status = adapter.confirm(self.provider_reference, instant=self.pay_by_bank_instant)
-        in_company_language(self)._pay_by_bank_process(status)
+        tx = self.with_context(lang=self.company_id.partner_id.lang or self.env.lang)
+        tx.pay_by_bank_read_at = fields.Datetime.now()
+        adapter = tx.provider_id._pay_by_bank_adapter(tx.pay_by_bank_aspsp_id)
+        try:
+            status = adapter.status(tx.provider_reference, instant=tx.pay_by_bank_instant, payer=payer)
+            if status.needs_confirmation:
+                status = adapter.confirm(tx.provider_reference, instant=tx.pay_by_bank_instant, payer=payer)
+        except BankError as error:
+            if not error.unreadable:
+                raise
+            _logger.warning("pay by bank: unreadable status of %s from %s: %s", tx.reference,
+                            tx.pay_by_bank_aspsp_id.name, error)
+            tx._set_error(tx.env._("The bank's answer about this payment could not be read: %(error)s",
+                                   error=error), extra_allowed_states=("error",))
+            return
+        tx._pay_by_bank_process(status)
+
+    def _pay_by_bank_awaits_bank(self):
+        """Whether the bank has yet to give its final word on this payment (polled, read on the payer's return)."""
+        self.ensure_one()
+        return bool(self.provider_reference) and self.state in ("draft", "pending", "error") \
+            and not statuses.is_final(self.pay_by_bank_status)
+
+    def _pay_by_bank_read_due(self):
+        read_at = self.pay_by_bank_read_at
+        return self._pay_by_bank_awaits_bank() and (
+            not read_at or fields.Datetime.now() - read_at >= timedelta(seconds=const.READ_INTERVAL))
 
     @api.model
     def _cron_pay_by_bank_poll(self):
-        """Fallback for notifications that never come: poll the transactions still pending at the bank."""
-        pending = self.search([
-            ("provider_code", "=", const.PROVIDER_CODE), ("state", "in", ("draft", "pending")),
+        """Fallback for notifications that never come: read the status of the payments the bank has yet to
+        settle or reject, error ones included (an unreadable answer may be followed by a good one). One bank
+        that fails does not stop the others."""
+        candidates = self.search([
+            ("provider_code", "=", const.PROVIDER_CODE), ("state", "in", ("draft", "pending", "error")),
             ("provider_reference", "!=", False),
             ("create_date", ">=", fields.Datetime.now() - timedelta(days=const.POLL_DAYS)),
         ])
-        for tx in pending:
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        for tx in candidates.filtered(lambda tx: tx._pay_by_bank_awaits_bank()):
             try:
                 with self.env.cr.savepoint():
                     tx._pay_by_bank_fetch()
-            except BankError as error:
+            except Exception as error:  # one bad payment, or bank, never stops the poll
                 _logger.warning("pay by bank: polling %s failed: %s", tx.reference, error)
+            if in_cron:
+                self.env["ir.cron"]._commit_progress(1)
+
+
+def _form_values(url):
+    """The redirect form's values for ``url``: a GET form drops the query of its action, so each parameter of
+    it travels as a field of the form."""
+    parts = urlsplit(url)
+    return {"api_url": parts._replace(query="").geturl(), "url_params": dict(parse_qsl(parts.query))}
+
+
+def _current_payer():
+    """The payer's browser behind the current request: its address as Odoo sees it (behind a proxy too, in
+    proxy mode) and its user agent."""
+    if not request:
+        return Payer()
+    return Payer(ip_address=payment_utils.get_customer_ip_address() or None,
+                 user_agent=request.httprequest.headers.get("User-Agent"))
+
+
+def _sepa_reference(reference):
+    """The transaction reference as both standards accept an end-to-end id: 35 characters of the SEPA set."""
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,' ")
+    return "".join(char if char in allowed else "-" for char in reference)[:35]

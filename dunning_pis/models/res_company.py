@@ -1,8 +1,12 @@
+from decimal import Decimal
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import formatLang
 
 from ..direct_debit import identifiers
 from ..receivables import legal_mentions
+from ..receivables.late_charges import minimum_contractual_rate
 
 
 class ResCompany(models.Model):
@@ -35,7 +39,10 @@ class ResCompany(models.Model):
         string="Margin (points)", default=10.0, digits=(5, 3),
         help="Points added to the ECB main refinancing rate of the half-year (France: 10, L441-10).",
     )
-    dunning_fixed_interest_rate = fields.Float(string="Fixed annual rate (%)", digits=(5, 3))
+    dunning_fixed_interest_rate = fields.Float(
+        string="Fixed annual rate (%)", digits=(5, 3),
+        help="A contractual rate between businesses, at least three times the legal interest rate (L441-10).",
+    )
     dunning_invoice_charges = fields.Boolean(
         string="Invoice fees and interest",
         help="Reminders get a button that bills their fees, indemnities and interest on a draft customer invoice.",
@@ -84,6 +91,11 @@ class ResCompany(models.Model):
         help="Identifies the company as a SEPA direct-debit creditor (France: given by the Banque de France, "
              "e.g. FR72ZZZ123456).",
     )
+    dunning_sepa_prenotification_days = fields.Integer(
+        string="Pre-notification days", default=14,
+        help="How many calendar days before a direct debit the customer is told its amount and date. The SEPA "
+             "rulebook asks 14 unless the creditor and the debtor agreed on another period (say so in your terms).",
+    )
     dunning_plan_break_days = fields.Integer(
         string="Grace days before a plan breaks", default=5,
         help="An installment still unpaid this many days after its date breaks its plan.",
@@ -106,6 +118,33 @@ class ResCompany(models.Model):
                     "%(identifier)s is not a valid SEPA creditor identifier.",
                     identifier=company.dunning_sepa_creditor_identifier,
                 ))
+
+    @api.constrains("dunning_interest_mode", "dunning_fixed_interest_rate")
+    def _check_dunning_contractual_rate(self):
+        """L441-10: a contractual rate may not be below three times the legal interest rate, the one of the
+        current half-year (else the latest one published)."""
+        rates = self.env["dunning.interest.rate"].sudo()
+        legal = rates._legal_rate_on(fields.Date.context_today(self))
+        if legal is None:
+            latest = rates.search([("rate_type", "=", "legal")], limit=1, order="date_start desc")
+            legal = latest and Decimal(str(latest.reference_rate))
+        if not legal:
+            return
+        floor = minimum_contractual_rate(legal)
+        for company in self.filtered(lambda company: company.dunning_interest_mode == "fixed"):
+            if Decimal(str(company.dunning_fixed_interest_rate)) < floor:
+                raise ValidationError(self.env._(
+                    "A contractual late-payment rate of %(rate)s %% is below three times the legal interest rate "
+                    "(3 × %(legal)s %% = %(floor)s %%), which L441-10 of the Code de commerce forbids.",
+                    rate=formatLang(self.env, company.dunning_fixed_interest_rate, digits=2),
+                    legal=formatLang(self.env, float(legal), digits=2),
+                    floor=formatLang(self.env, float(floor), digits=2),
+                ))
+
+    @api.constrains("dunning_sepa_prenotification_days")
+    def _check_dunning_sepa_prenotification_days(self):
+        if any(company.dunning_sepa_prenotification_days < 1 for company in self):
+            raise ValidationError(self.env._("A direct debit is pre-notified at least one day before it."))
 
     @api.constrains("dunning_plan_break_days", "dunning_plan_break_rejections")
     def _check_dunning_plan_breaks(self):

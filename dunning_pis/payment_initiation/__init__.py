@@ -1,6 +1,9 @@
 """PSD2 payment initiation (pay by bank), in plain Python: no ORM, no Odoo, fast to test.
 
-``statuses`` maps ISO 20022 statuses to what they mean for an invoice, ``signing`` builds and checks
-HTTP message signatures, ``adapters`` speaks the STET and Berlin Group APIs of the banks, and
-``sandbox_bank`` is a bank of our own on loopback that speaks both, for tests and the demo.
+``base`` is the interface every service implements (initiate a payment, read its status, confirm it)
+with the values that cross it; ``stet`` and ``berlin_group`` speak the banks' own APIs, over the HTTP
+plumbing of ``transport`` (OAuth2 client credentials, mutual TLS, HTTP signatures from ``signing``);
+``statuses`` says what a bank's status code means for an invoice; ``directory`` finds the payer's bank
+from their IBAN. The sandbox bank the tests and the demo talk to lives outside the addon, in the
+repository's ``sandboxes`` package.
 """

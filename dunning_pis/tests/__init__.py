@@ -18,3 +18,11 @@ from . import test_pay_by_bank
 from . import test_early_discount
 from . import test_installment_plan
 from . import test_installment_plan_dunning
+from . import test_dunning_balance
+from . import test_dunning_regimes
+from . import test_dunning_documents
+from . import test_dunning_rates
+from . import test_dunning_customers
+from . import test_installment_plan_debits
+from . import test_dunning_pay_total
+from . import test_portal_documents

@@ -91,6 +91,35 @@ class DunningCommon(AccountTestInvoicingCommon):
         self.assertEqual(communication.level_id.delay_days, delay)
         return communication, invoice
 
+    @classmethod
+    def credit_note(cls, partner, amount, on):
+        """A posted credit note of ``amount``, dated ``on`` and matched with nothing."""
+        return cls._create_invoice(
+            move_type="out_refund", partner_id=partner, invoice_date=on, invoice_payment_term_id=False,
+            invoice_line_ids=[Command.create({"name": "Credit", "quantity": 1, "price_unit": amount, "tax_ids": []})],
+            post=True,
+        )
+
+    def unmatched_payment(self, partner, amount, on):
+        """A payment received from ``partner`` and posted, matched with no invoice."""
+        payment = self.env["account.payment"].create({
+            "payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id, "amount": amount,
+            "date": on, "journal_id": self.company_data["default_journal_bank"].id,
+        })
+        payment.action_post()
+        return payment
+
+    def skipping_policy(self):
+        """The default French policy, jumping to the most advanced level reached."""
+        policy = self.policy.copy({"name": "Skipping", "allow_level_skip": True})
+        return policy, {level.delay_days: level for level in policy.level_ids}
+
+    def send(self, communications):
+        """Validate and send, then hand the emails to the loopback server."""
+        communications.filtered(lambda c: c.state == "to_validate").action_validate()
+        communications.filtered(lambda c: c.state == "queued").action_send()
+        self.deliver_emails()
+
     def run_dunning(self, run_date=TODAY, **values):
         run = self.env["dunning.run"].create({"date": run_date, "company_id": self.company.id, **values})
         run.action_run()

@@ -19,8 +19,10 @@ class TestDemoData(TransactionCase):
             for name in ("boulangerie", "garage", "transports", "hotel", "cafe", "atelier",
                          "consumer", "nordic", "bauer")
         ])
+        # The fifty generated invoices; the split-term invoice and the charges invoice are cases of their own.
         cls.invoices = cls.env["account.move"].search([
             ("partner_id", "in", cls.customers.ids), ("move_type", "=", "out_invoice"),
+            ("dunning_charges_kind", "=", False), ("invoice_payment_term_id", "=", False),
         ])
 
     def test_fifty_posted_invoices_due_from_30_days_ahead_to_120_behind(self):
@@ -43,11 +45,26 @@ class TestDemoData(TransactionCase):
         self.assertTrue(all(self.customers.mapped("city")), "postal addresses are structured")
 
     def test_loading_again_creates_nothing(self):
+        moves = [("partner_id", "in", self.customers.ids)]
+        count = self.env["account.move"].search_count(moves)
         again = self.env["dunning.demo.data"].create_demo_invoices(self.customers.ids)
         self.assertFalse(again)
-        self.assertEqual(self.env["account.move"].search_count([
-            ("partner_id", "in", self.customers.ids), ("move_type", "=", "out_invoice"),
-        ]), 50)
+        self.env["dunning.demo.data"].create_demo_receivable_cases(
+            *(self.env.ref(f"dunning_pis.demo_partner_{name}").id for name in ("garage", "bauer", "transports")))
+        self.assertEqual(self.env["account.move"].search_count(moves), count)
+
+    def test_the_receivable_cases(self):
+        garage, bauer, transports, consumer = (self.env.ref(f"dunning_pis.demo_partner_{name}")
+                                               for name in ("garage", "bauer", "transports", "consumer"))
+        refund = self.env["account.move"].search([("partner_id", "=", garage.id), ("move_type", "=", "out_refund")])
+        self.assertEqual(refund.payment_state, "not_paid", "an open credit note, matched with nothing")
+        self.assertEqual(bauer.dunning_overdue_amount, 0.0, "a payment received and not matched covers it all")
+        split = self.env["account.move"].search([("partner_id", "=", transports.id),
+                                                 ("invoice_payment_term_id", "!=", False)])
+        self.assertEqual(len(split.line_ids.filtered(lambda line: line.display_type == "payment_term")), 2)
+        charges = self.env["account.move"].search([("dunning_charges_kind", "=", "charges")])
+        self.assertEqual((charges.partner_id, charges.state), (transports, "posted"))
+        self.assertEqual(consumer._dunning_regime().value, "consumer")
 
     def test_two_months_of_dunning_behind(self):
         levels = self.invoices.mapped("dunning_level_id.delay_days")
@@ -73,10 +90,12 @@ class TestDemoData(TransactionCase):
 
     def test_the_due_direct_debits_make_a_valid_file(self):
         batch = self.env["dunning.direct.debit.batch"].create({
-            "collection_date": fields.Date.today() + timedelta(days=60),
+            "collection_date": fields.Date.today() + timedelta(days=20),
         })
         batch.action_gather()
-        self.assertEqual(len(batch.installment_ids), 2, "the two direct debits of the honoured plan")
+        # The honoured plan's next direct debit (its schedule started 10 days ago), on the date its accepted
+        # schedule announced.
+        self.assertEqual(len(batch.installment_ids), 1, "the next direct debit of the honoured plan")
         batch.action_generate_file()
         self.assertEqual(batch.state, "exported")
         self.assertTrue(batch.file_id.raw.startswith(b"<?xml"))

@@ -64,5 +64,5 @@ class TestDunningAccess(DunningCommon):
         self.assertEqual(communication.line_ids.amount_residual, 500.0)
         self.assertEqual(communication.amount_due, 400.0, "in company currency")
         self.assertIn("$", communication._letter_body())
-        self.assertEqual(communication.totals_by_currency(), [(usd, 500.0, 0.0)])
+        self.assertEqual(communication.totals_by_currency(), [(usd, 500.0, 0.0, 0.0, 500.0)])
         self.assertEqual(invoice.currency_id, usd)

@@ -36,11 +36,13 @@ class TestDunningCharges(DunningCommon):
         self.assertEqual(line.amount_residual, 600.0)
         self.assertEqual(line.interest_amount, 7.66)
 
-    def test_no_indemnity_for_consumers(self):
+    def test_no_indemnity_for_consumers_and_no_interest_before_the_formal_notice(self):
+        # D441-5 is owed by businesses only; a consumer owes interest from the formal notice (Code civil 1231-6),
+        # and none on the notice's own date.
         self.invoice(self.consumer, 1000.0, self.days(-31))
         line = self.run_dunning().communication_ids.line_ids
-        self.assertEqual(line.indemnity_amount, 0.0)
-        self.assertEqual(line.interest_amount, 10.32)
+        self.assertEqual(line.level_id.delay_days, 30)
+        self.assertEqual((line.indemnity_amount, line.interest_amount), (0.0, 0.0))
 
     def test_indemnity_is_never_claimed_twice_for_an_invoice(self):
         self.invoice(self.business, 1000.0, self.days(-46))
@@ -59,15 +61,22 @@ class TestDunningCharges(DunningCommon):
         collection = self.run_dunning().communication_ids.line_ids
         self.assertEqual(collection.level_id, self.level[45])
         self.assertEqual(collection.indemnity_amount, 0.0, "already claimed by the formal notice")
-        self.assertGreater(collection.interest_amount, notice.interest_amount)
+        self.assertEqual(collection.indemnity_claimed_date, self.days(-15))
+        # 1000 due 15 May: the notice claimed 16 May to 15 June (31 days), this one 16 to 30 June (15 days):
+        # 1000 x 12.15 % x 15 / 365 = 4.993 -> 4.99
+        self.assertEqual((notice.interest_date_from, notice.interest_date_to), (self.days(-45), self.days(-15)))
+        self.assertEqual((collection.interest_date_from, collection.interest_amount), (self.days(-14), 4.99))
+        self.assertEqual(collection.earlier_charges_amount, notice.indemnity_amount + notice.interest_amount)
 
-    def test_unknown_rate_is_a_clear_error_and_nothing_is_written(self):
+    def test_unknown_rate_is_reported_and_nothing_is_written_for_the_customer(self):
         self.env["dunning.interest.rate"].search([]).unlink()
         self.invoice(self.business, 1000.0, self.days(-31))
-        run = self.env["dunning.run"].create({"date": TODAY, "company_id": self.company.id})
-        with self.assertRefused(UserError, "No late-payment reference rate"):
-            run.action_run()
+        run = self.run_dunning()
         self.assertFalse(self.env["dunning.communication"].search([("run_id", "=", run.id)]))
+        self.assertIn("No late-payment reference rate is known for the half-year starting on 01/01/2026 "
+                      "(Boulangerie Test SARL", run.problem_note)
+        with self.assertRefused(UserError, "No late-payment reference rate"):
+            self.business._dunning_statement()
 
     def test_contractual_rate(self):
         self.company.write({"dunning_interest_mode": "fixed", "dunning_fixed_interest_rate": 15.0})

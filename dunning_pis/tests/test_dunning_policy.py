@@ -99,8 +99,10 @@ class TestDunningPolicy(DunningCommon):
         self.business.lang = "fr_FR"
         invoice = self.invoice(self.business, 250.0, self.days(-10))
         communication = self.run_dunning().communication_ids
-        body = communication._letter_body()
+        body = communication._template()._render_field("body_html", communication.ids, compute_lang=True)[
+            communication.id]
         self.assertIn("Bonjour", body)
+        self.assertIn("Madame, Monsieur,", communication._letter_body(), "a letter is addressed as letters are")
         self.assertIn(invoice.name, body)
         self.assertIn("250,00", body)
         self.assertIn("Cela vous a peut-être échappé", body)

@@ -66,6 +66,7 @@ class TestDunningRun(DunningCommon):
             self.assertFalse(self.run_dunning(self.days(-6)).communication_ids, "J+8 not reached yet")
         communication = self.run_dunning().communication_ids
         self.assertEqual(communication.level_id, self.level[8])
+        self.send(communication)
         another = self.invoice(self.business, 100.0, self.days(-1))
         self.assertFalse(self.run_dunning().communication_ids, "nothing within the minimum gap")
         with freeze_time(self.days(2)):

@@ -66,10 +66,17 @@ class TestEarlyDiscount(DunningCommon):
                       self.email_body(invoice, "fr_FR"))
         with freeze_time(TODAY + timedelta(days=11)):
             self.assertNotIn("Pay before", self.email_body(invoice), "the window closed on 10 July")
+        # the offer is part of the message, above the sender's signature
+        invoice.invoice_user_id.signature = "<p>Claire Martin, comptabilité</p>"
+        body = self.email_body(invoice)
+        self.assertIn("Claire Martin, comptabilité", body)
+        self.assertLess(body.index("Pay before"), body.index("Claire Martin"))
+        self.assertLess(body.index("Do not hesitate to contact us"), body.index("Pay before"))
 
     def test_mentions_on_the_pdf_of_a_french_company(self):
         invoice = self.discounted_invoice()
-        # Debian's wkhtmltopdf is built without patched Qt and warns about it on every document.
+        self.term.note = "Payment terms: 30 days, 2 % early payment discount within 10 days"
+        # No HTTP server runs here: wkhtmltopdf cannot fetch the stylesheets and says so (a warning of Odoo's).
         with mute_logger("odoo.addons.base.models.ir_actions_report"):
             pdf, kind = self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
                 "account.account_invoices", invoice.ids,
@@ -82,6 +89,14 @@ class TestEarlyDiscount(DunningCommon):
         # ECB rate in force on 1 July 2026 (2.15 % since 11 June 2025) + 10 points.
         self.assertIn("Late payment interest: 12.15 % a year", text)
         self.assertIn("Fixed indemnity for recovery costs owed by business customers", text)
+        # the early-payment terms once: neither Odoo's "due if paid before" line nor the term's description repeat them
+        self.assertEqual(text.count("07/10/2026"), 1, text)
+        self.assertNotIn("due if paid before", text)
+        self.assertNotIn("2 % early payment discount within 10 days", text)
+        self.company.dunning_legal_mentions = False
+        html = str(self.env["ir.actions.report"]._render_qweb_html("account.account_invoices", invoice.ids)[0])
+        self.assertIn("due if paid before", html, "without the mentions, Odoo's own lines say it")
+        self.assertIn("2 % early payment discount within 10 days", html)
 
     def test_mentions_follow_the_customer_and_the_company(self):
         consumer_invoice = self.discounted_invoice(partner=self.consumer, term=self.env.ref(

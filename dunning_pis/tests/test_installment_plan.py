@@ -28,6 +28,9 @@ class TestInstallmentPlan(PayByBankCommon):
         cls.customer.write({"street": "12 rue de la République", "zip": "69002", "city": "Lyon",
                             "country_id": cls.env.ref("base.fr").id})
         cls.today = fields.Date.context_today(cls.env.user)
+        # The first date a direct debit can be collected when the schedule is accepted today: the SEPA
+        # rulebook's 14 days of pre-notification.
+        cls.soon = cls.today + timedelta(days=14)
         cls.company.partner_id.write({"street": "1 place Bellecour", "zip": "69002", "city": "Lyon"})
         cls.company_data["default_journal_bank"].bank_account_id = cls.company.partner_id.bank_ids[:1]
 
@@ -135,28 +138,34 @@ class TestInstallmentPlan(PayByBankCommon):
 
     def test_rejected_debits_reopen_the_installment_then_break_the_plan(self):
         invoice = self.invoice(600.0, due=self.today - timedelta(days=40))
-        plan = self.offer_plan(invoice, count=2, first_method="sepa_direct_debit", first_date=self.today)
+        plan = self.offer_plan(invoice, count=2, first_method="sepa_direct_debit", first_date=self.soon)
         plan.action_propose()
         self.accept(plan)
-        batch = self.debit_batch(self.today)
+        batch = self.debit_batch(self.soon)
         batch.action_generate_file()
         batch.action_collected()
         self.assertEqual(invoice.amount_residual, 300.0)
         debit = plan.installment_ids[0]
-        self.assertEqual(debit.display_name, f"{plan.name}, installment 1 of {self.today.strftime('%m/%d/%Y')}")
-        self.env["dunning.direct.debit.reject"].create({"installment_id": debit.id, "reason": "AM04"}).action_reject()
+        self.assertEqual(debit.display_name, f"{plan.name}, installment 1 of {self.soon.strftime('%m/%d/%Y')}")
+        self.env["dunning.direct.debit.reject"].create({"installment_id": debit.id, "reason": "AM04",
+                                                        "date": self.soon + timedelta(days=3)}).action_reject()
         self.assertEqual(invoice.amount_residual, 600.0, "the returned debit is no longer a payment")
         self.assertEqual((debit.state, debit.debit_state), ("open", "rejected"))
         self.assertIn("AM04", debit.rejection_reason)
         self.assertEqual(plan.state, "active", "one rejection is not yet a broken plan")
 
-        again = self.debit_batch(self.today)
+        # Presented again on another date: that needs a new notice, 14 days ahead.
+        plan._refresh_prenotifications()
+        again = self.debit_batch(self.soon)
         self.assertEqual(again.installment_ids, debit, "the rejected installment is collected again")
-        again.action_generate_file()
+        again.collection_date = debit.notice_date
+        notice = again.action_generate_file()
+        self.assertEqual(again.state, "exported", notice)
         self.assertEqual(self.assertValidPain008(again).xpath("//d:SeqTp/text()", namespaces=NS), ["FRST"],
                          "nothing was ever collected under the mandate")
         again.action_collected()
-        self.env["dunning.direct.debit.reject"].create({"installment_id": debit.id, "reason": "AC04"}).action_reject()
+        self.env["dunning.direct.debit.reject"].create({"installment_id": debit.id, "reason": "AM04",
+                                                        "date": again.collection_date}).action_reject()
         self.assertEqual(plan.state, "broken")
         self.assertTrue(invoice._dunning_is_open(self.today), "dunning takes the invoice back")
         self.assertTrue(plan.activity_ids, "the credit controller is asked to act")
@@ -168,20 +177,20 @@ class TestInstallmentPlan(PayByBankCommon):
         return plan
 
     def test_a_later_plan_collects_under_the_customers_mandate(self):
-        first = self.planned_debits(600.0, self.today)
+        first = self.planned_debits(600.0, self.soon)
         self.accept(first)
-        batch = self.debit_batch(self.today)
+        batch = self.debit_batch(self.soon)
         batch.action_generate_file()
         batch.action_collected()
         mandate = first.mandate_id
 
-        second = self.planned_debits(400.0, self.today + timedelta(days=30))
+        second = self.planned_debits(400.0, self.soon + timedelta(days=30))
         page = self.accept(second)
         self.assertEqual(second.mandate_id, mandate, "same customer, same account: no second mandate to sign")
         self.assertIn(mandate.name, page.text)
         self.assertTrue(second.message_ids.filtered(lambda m: f"the mandate {mandate.name} signed on" in str(m.body)))
         self.assertEqual(mandate.plan_ids, first | second)
-        both = self.debit_batch(self.today + timedelta(days=30))
+        both = self.debit_batch(self.soon + timedelta(days=30))
         self.assertEqual(both.installment_ids, first.installment_ids[1] | second.installment_ids[0])
         both.action_generate_file()
         debits = self.assertValidPain008(both).xpath("//d:DrctDbtTxInf", namespaces=NS)
@@ -189,7 +198,7 @@ class TestInstallmentPlan(PayByBankCommon):
                          ["RCUR", "RCUR"],
                          "the mandate was collected already: the new plan's debits recur")
 
-        other_account = self.planned_debits(300.0, self.today)
+        other_account = self.planned_debits(300.0, self.soon)
         self.accept(other_account, iban="DE89 3704 0044 0532 0130 00")
         self.assertNotEqual(other_account.mandate_id, mandate)
         self.assertEqual((other_account.mandate_id.iban, other_account.mandate_id.sequence_type),
@@ -209,26 +218,34 @@ class TestInstallmentPlan(PayByBankCommon):
         self.assertNotIn(third.mandate_id, lapsed | second.mandate_id)
         self.assertEqual(third.mandate_id.state, "active")
 
-    def test_no_file_with_a_debit_under_a_lapsed_mandate(self):
-        plan = self.planned_debits(600.0, self.today)
+    def test_no_debit_under_a_lapsed_mandate(self):
+        plan = self.planned_debits(600.0, self.soon)
         self.accept(plan)
-        plan.mandate_id.signature_date = self.today - relativedelta(months=36)
-        batch = self.debit_batch(self.today)
-        self.assertEqual(batch.installment_ids, plan.installment_ids[0])
-        with self.assertRaisesRegex(UserError, f"Mandate {plan.mandate_id.name} of Boulangerie Test SARL has lapsed"):
-            batch.action_generate_file()
-        self.assertEqual((batch.state, batch.file_id.id, batch.installment_ids.debit_state), ("draft", False, "none"))
-        plan.mandate_id.signature_date = self.today - relativedelta(months=35)
+        mandate = plan.mandate_id
+        mandate.signature_date = self.soon - relativedelta(months=36)
+        batch = self.debit_batch(self.soon)
+        debit = plan.installment_ids[0]
+        self.assertEqual(batch.installment_ids, debit)
+        self.assertIn(f"Mandate {mandate.name} has lapsed", debit.debit_issue)
+        notice = batch.action_generate_file()
+        self.assertIn(f"mandate {mandate.name}, Boulangerie Test SARL, plan {plan.name}: Mandate {mandate.name} "
+                      "has lapsed", notice["params"]["message"])
+        self.assertEqual((batch.state, batch.file_id.id, debit.debit_state, debit.debit_batch_id.id),
+                         ("draft", False, "none", False), "no file, the debit left the batch")
+        self.assertTrue(plan.mandate_requested_on, "the customer is asked for a new mandate")
+        mandate.signature_date = self.soon - relativedelta(months=35)
+        plan.mandate_requested_on = False
+        batch.action_gather()
         batch.action_generate_file()
         self.assertEqual(batch.state, "exported")
 
     def test_a_debit_settles_the_oldest_invoice_first(self):
         newer = self.invoice(400.0, due=self.today - timedelta(days=30))
         older = self.invoice(200.0, due=self.today - timedelta(days=60))
-        plan = self.offer_plan(newer | older, count=2, first_method="sepa_direct_debit")
+        plan = self.offer_plan(newer | older, count=2, first_method="sepa_direct_debit", first_date=self.soon)
         plan.action_propose()
         self.accept(plan)
-        batch = self.debit_batch(self.today)
+        batch = self.debit_batch(self.soon)
         batch.action_generate_file()
         batch.action_collected()
         self.assertIn(older.payment_state, ("paid", "in_payment"))
@@ -275,11 +292,11 @@ class TestInstallmentPlan(PayByBankCommon):
 
     def test_unstructured_address_stops_the_file_before_the_bank_refuses_it(self):
         invoice = self.invoice(200.0, due=self.today - timedelta(days=40))
-        plan = self.offer_plan(invoice, count=2, first_method="sepa_direct_debit")
+        plan = self.offer_plan(invoice, count=2, first_method="sepa_direct_debit", first_date=self.soon)
         plan.action_propose()
         self.accept(plan)
         self.customer.write({"city": False})
-        batch = self.debit_batch(self.today)
+        batch = self.debit_batch(self.soon)
         with self.assertRaisesRegex(UserError, "unstructured addresses since 15 November 2026.*Boulangerie"):
             batch.action_generate_file()
         self.assertEqual((batch.state, batch.file_id.id), ("draft", False))

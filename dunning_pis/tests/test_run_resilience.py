@@ -29,7 +29,7 @@ def _open_invoice(env, name, days_late):
 def _reminders(env, invoices):
     env.cr.execute("""
         SELECT invoice_id, level_id, COUNT(*) FROM dunning_line
-         WHERE invoice_id = ANY(%s) AND state IN ('to_validate', 'queued', 'sending', 'sent')
+         WHERE invoice_id = ANY(%s) AND escalation AND state IN ('to_validate', 'queued', 'sending', 'sent')
       GROUP BY invoice_id, level_id
     """, [invoices.ids])
     return env.cr.fetchall()
@@ -49,7 +49,8 @@ def test_cron_run_resumes_after_a_crash(env):
     run = Run.create({"company_id": company.id, "trigger": "cron"})
     run._lock_company()
     run.state = "running"
-    proposals = run._plan()
+    # The demo data's consumer may be left out (no legal rate for the current half-year): not this test's concern.
+    proposals, _problems = run._plan()
     expected = len(proposals)
     assert expected >= 5, expected
 

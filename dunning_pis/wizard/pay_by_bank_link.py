@@ -1,9 +1,6 @@
-import base64
-import io
-
-import qrcode
-
 from odoo import api, fields, models
+
+from ..receivables import qr_codes
 
 
 class PayByBankLink(models.TransientModel):
@@ -26,7 +23,7 @@ class PayByBankLink(models.TransientModel):
             invoice = wizard.invoice_id
             wizard.amount = invoice._pay_by_bank_amount()
             wizard.link = invoice.pay_by_bank_url
-            wizard.qr_code = wizard.link and _qr_png(wizard.link)
+            wizard.qr_code = wizard.link and qr_codes.png(wizard.link)
 
     @api.model
     def _open(self, invoice):
@@ -60,9 +57,3 @@ class PayByBankLink(models.TransientModel):
             },
         }
 
-
-def _qr_png(text):
-    image = qrcode.make(text, box_size=6, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return base64.b64encode(buffer.getvalue())

@@ -90,5 +90,27 @@ registry.category("web_tour.tours").add("dunning_pis_manager_tour", {
             content: "It is on its way",
             trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Sending')",
         },
+        {
+            content: "It names its run with the noun, not the button's verb",
+            trigger: ".o_form_view .o_form_label:contains('Dunning run')",
+        },
+        {
+            content: "Back to the runs",
+            trigger: ".o_main_navbar button:contains('Dunning')",
+            run: "click",
+        },
+        {
+            content: "Open the runs list",
+            trigger: ".dropdown-item:contains('Runs')",
+            run: "click",
+        },
+        {
+            content: "Its columns say what they count",
+            trigger: ".o_list_renderer th[data-name='communication_count']:contains('Reminders')",
+        },
+        {
+            content: "...and which of them wait or failed",
+            trigger: ".o_list_renderer th[data-name='to_validate_count']:contains('To validate') ~ th[data-name='error_count']:contains('In error')",
+        },
     ],
 });

@@ -1,0 +1,101 @@
+"""What every payment-initiation service implements, and the values that cross that interface.
+
+A service is one module with one ``PaymentInitiationAdapter`` subclass: the banks' own APIs (``stet``,
+``berlin_group``), or a contracted service that talks to the banks for us. Odoo only ever calls
+``initiate``, ``status`` and ``confirm``, and reads ``BankError`` when something went wrong.
+"""
+
+import dataclasses
+import datetime
+from decimal import Decimal
+
+MAX_AMOUNT = Decimal(10) ** 12
+
+
+class BankError(Exception):
+    """The bank could not be reached, refused the call, or answered something we cannot read
+    (``unreadable``: it did answer, and not what its standard says it answers)."""
+
+    def __init__(self, message, http_status=None, unreadable=False):
+        super().__init__(message)
+        self.http_status = http_status
+        self.unreadable = unreadable
+
+
+@dataclasses.dataclass(frozen=True)
+class Payer:
+    """The payer's browser, as the bank wants to know it (PSU-IP-Address, PSU-User-Agent)."""
+
+    ip_address: str | None = None
+    user_agent: str | None = None
+
+    def headers(self):
+        values = {"PSU-IP-Address": self.ip_address, "PSU-User-Agent": _printable(self.user_agent)}
+        return {name: value for name, value in values.items() if value}
+
+
+@dataclasses.dataclass(frozen=True)
+class PaymentOrder:
+    """One credit transfer the payer is asked to approve at their bank."""
+
+    end_to_end_id: str
+    amount: Decimal
+    currency: str
+    creditor_name: str
+    creditor_iban: str
+    remittance: str
+    return_url: str
+    cancel_url: str
+    notification_url: str
+    payer: Payer
+    instant: bool = False
+    creditor_bic: str | None = None
+    debtor_iban: str | None = None
+    execution_date: datetime.date = dataclasses.field(default_factory=datetime.date.today)
+
+    def __post_init__(self):
+        if not self.amount.is_finite() or not 0 < self.amount < MAX_AMOUNT:
+            raise ValueError(f"amount out of range: {self.amount}")
+
+
+@dataclasses.dataclass(frozen=True)
+class PaymentStatus:
+    """What the bank says of a payment; ``amount`` is None where its answer does not repeat it."""
+
+    resource_id: str
+    status: str
+    approval_url: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    end_to_end_id: str | None = None
+    needs_confirmation: bool = False
+
+
+class PaymentInitiationAdapter:
+    """One service's API. ``status`` and ``confirm`` are told whether the payment was instant, since some
+    APIs address instant and ordinary transfers apart, and who is asking when the payer is."""
+
+    standard = None
+    # Whether the service must be told the payer's account (Berlin Group: debtorAccount is mandatory).
+    needs_debtor_account = False
+
+    def initiate(self, order):
+        raise NotImplementedError
+
+    def status(self, resource_id, instant=False, payer=None):
+        raise NotImplementedError
+
+    def confirm(self, resource_id, instant=False, payer=None):
+        """Confirm a payment the payer approved, where the bank asks for it; most banks do not."""
+        return self.status(resource_id, instant=instant, payer=payer)
+
+
+def amount_text(amount):
+    return f"{Decimal(amount):.2f}"
+
+
+def _printable(text, limit=255):
+    """A header value the bank can read: printable ASCII, others replaced, at most ``limit`` characters."""
+    if not text:
+        return None
+    return "".join(char if " " <= char <= "~" else "?" for char in str(text))[:limit]
