@@ -16,6 +16,7 @@ class ReminderPortal(CustomerPortal):
             return request.redirect("/my")
         if communication_sudo.state not in ("sending", "sent"):
             return request.redirect("/my")
+        # The reminder's table is the one of its email, whose rendering context (ctx) says it is no letter.
         return request.render("dunning_pis.portal_reminder_page", {
-            "object": communication_sudo, "page_name": "reminder",
+            "object": communication_sudo, "page_name": "reminder", "ctx": {},
         })
