@@ -3,10 +3,15 @@ from . import test_demo_data
 from . import test_module_cycle
 from . import test_module_upgrade
 from . import test_run_resilience
+from . import test_sending_resilience
 from . import test_translations
 from . import test_dunning_policy
 from . import test_dunning_run
 from . import test_dunning_channels
+from . import test_reminder_delivery
+from . import test_reminder_proof
+from . import test_sms_channel
+from . import test_chatter_language
 from . import test_dunning_charges
 from . import test_dunning_access
 from . import test_dunning_tour
