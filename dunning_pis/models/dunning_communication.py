@@ -317,10 +317,12 @@ class DunningCommunication(models.Model):
         handled here."""
         claimed = self._claim()
         self._ensure_portal_tokens(claimed.line_ids.invoice_id)
+        refreshed = claimed._refresh_lines_at_once()
         for communication in map(in_company_language, claimed):
             try:
                 with self.env.cr.savepoint():
-                    communication._refresh_lines()
+                    if not refreshed:
+                        communication._refresh_lines()
                     if communication.state == "queued":
                         communication._deliver()
             except CONCURRENCY_ERRORS:
@@ -334,6 +336,19 @@ class DunningCommunication(models.Model):
                     _logger.warning("Reminder %s not sent: %s", communication.name, reason, exc_info=True)
                 communication._mark_failed(reason)
         return claimed
+
+    def _refresh_lines_at_once(self):
+        """Refresh the whole batch in a few queries; when that fails, each communication is refreshed in its own
+        savepoint by ``_send``, so that the one at fault alone is put in error. Return whether it was done."""
+        try:
+            with self.env.cr.savepoint():
+                self._refresh_lines()
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception:  # retried one by one, where the reason is recorded on the one at fault
+            _logger.info("Reminders refreshed one by one: the batch of %s could not be at once", len(self))
+            return False
+        return True
 
     def _refresh_lines(self):
         """Bring the communications up to date before they go out, as the run would make them today: a customer

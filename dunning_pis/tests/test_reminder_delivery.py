@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo.tests import tagged
@@ -77,6 +79,41 @@ class TestReminderDelivery(DunningCommon):
         self.assertEqual(by_customer[refused].email_mail_id.state, "cancel",
                          "Odoo's Retry of the failed email cannot send it beside a retried reminder")
         self.assertFalse(communications.filtered(lambda c: c.state in ("queued", "sending")), "nothing left waiting")
+
+    def test_reminders_brought_up_to_date_at_once_and_one_by_one_when_one_fails(self):
+        """A batch is brought up to date before it goes out in a few queries; when that fails unforeseen, each
+        reminder is brought up to date on its own, so that only the one at fault is in error."""
+        customers = [self._customer(f"Batch {n}") for n in range(3)]
+        for customer in customers:
+            self.invoice(customer, 300.0, self.days(-3))
+        communications = self.run_dunning().communication_ids
+        Communication = type(self.env["dunning.communication"])
+        refresh = Communication._refresh_lines
+        calls = []
+
+        def refresh_failing_for(culprit):
+            def failing(records):
+                calls.append(len(records))
+                if culprit in records.partner_id:
+                    raise RuntimeError("unforeseen")
+                return refresh(records)
+            return failing
+
+        with patch.object(Communication, "_refresh_lines", refresh_failing_for(self.env["res.partner"])), \
+                mute_logger(COMMUNICATION_LOGGER):
+            communications[:1].action_send()
+        self.assertEqual(calls, [1], "one refresh for the batch")
+        self.assertEqual(communications[:1].state, "sending")
+
+        calls.clear()
+        culprit = communications[1].partner_id
+        with patch.object(Communication, "_refresh_lines", refresh_failing_for(culprit)), \
+                mute_logger(COMMUNICATION_LOGGER):
+            communications[1:].action_send()
+        self.assertEqual(calls, [2, 1, 1], "the batch, then each on its own")
+        self.assertEqual(communications[1].state, "error")
+        self.assertIn("unforeseen", communications[1].error_message)
+        self.assertEqual(communications[2].state, "sending", "the other one goes out")
 
     def test_a_reminder_the_mail_queue_cannot_settle_is_settled_by_the_next_send_cron(self):
         """Its email left: the mail queue goes on, the email stays sent, the reminder waits to be settled."""
