@@ -22,3 +22,4 @@ bench:
 	.venv/bin/python bench/dunning_run.py
 	.venv/bin/python bench/pay_by_bank_notifications.py
 	.venv/bin/python bench/pain008_debits.py
+	.venv/bin/python bench/reminder_emails.py

@@ -8,6 +8,7 @@ import hashlib
 import re
 import socket
 import subprocess
+import time
 
 from . import console, system_packages, venv
 from .odoo_run import embedded_odoo
@@ -15,6 +16,9 @@ from .paths import ADDON, REPO, STATE
 
 DEMO_DB = "dunning_demo"
 PORT = 8069
+SMTP_PORT = 1025
+OUTBOX_PORT = 8025
+OUTBOX = STATE / "outbox"
 BANK_CLIENT = ("demo-pisp", "demo-client-secret")  # as registered in the demo directory
 NO_ODOO = """No Odoo 19 found, so there is nothing to serve. Provide an Odoo 19 source tree and run again:
     ODOO_SRC=/path/to/odoo-19 make demo
@@ -68,6 +72,33 @@ SANDBOX_BANKS = (("stet", 8070, "Banque Démo Paris"), ("berlin_group", 8071, "D
 # The contracted services' sandboxes: port, and what `make demo SERVICE=…` starts.
 SERVICE_PORTS = {"gocardless": 8072, "fintecture": 8073}
 SERVICES = ("banks", *SERVICE_PORTS)
+
+
+SENDING = """
+company = env.ref("base.main_company")
+Server = env["ir.mail_server"].sudo()
+server = Server.search([("name", "=", "Demo outbox")]) or Server.create({"name": "Demo outbox",
+                                                                        "smtp_host": "127.0.0.1"})
+server.write({"smtp_host": "127.0.0.1", "smtp_port": %(smtp_port)d, "smtp_encryption": "none", "sequence": 0})
+env["ir.config_parameter"].sudo().set_param("sms.endpoint", "http://127.0.0.1:%(outbox_port)d")
+if env["res.lang"]._lang_get("fr_FR"):
+    company.partner_id.lang = "fr_FR"  # what the crons write in the chatter is French
+env.cr.commit()
+Run = env["dunning.run"].with_company(company)
+today = odoo.fields.Date.context_today(env.user)
+if not Run.search_count([("company_id", "=", company.id), ("date", "=", today)]):
+    Run.create({"company_id": company.id}).action_run()
+    env.cr.commit()
+env["dunning.communication"]._cron_send_queued()
+env["mail.mail"].process_email_queue()
+env["sms.sms"]._process_queue()
+env.cr.commit()
+todays = env["dunning.communication"].search([("company_id", "=", company.id), ("date", "=", today)])
+counts = {label: len(todays.filtered(lambda c, s=state: c.state == s)) for state, label in (
+    ("sent", "sent"), ("to_validate", "to validate"), ("sending", "still sending"), ("error", "in error"))}
+print("today's reminders: " + ", ".join(f"{count} {label}" for label, count in counts.items()))
+print(f"in error, all the demo: {env['dunning.communication'].search_count([('state', '=', 'error')])}")
+"""
 
 
 def _sandbox_identity():
@@ -138,6 +169,33 @@ def _start_sandbox_banks(certificate, key_id):
     return banks
 
 
+def _start_outbox():
+    for port in (SMTP_PORT, OUTBOX_PORT):
+        if not _port_free(port):
+            raise console.Fatal(f"port {port} (the demo's outbox) is taken: stop what listens there, then run again")
+    outbox = subprocess.Popen(
+        [str(venv.python()), "-m", "devkit.demo_outbox", "--folder", str(OUTBOX), "--smtp-port", str(SMTP_PORT),
+         "--http-port", str(OUTBOX_PORT)], cwd=REPO,
+    )
+    for _attempt in range(100):
+        if not _port_free(OUTBOX_PORT) and not _port_free(SMTP_PORT):
+            return outbox
+        if outbox.poll() is not None:
+            break
+        time.sleep(0.1)
+    outbox.terminate()
+    raise console.Fatal("the demo's outbox did not start")
+
+
+def _send_todays_reminders(runner):
+    """Today's run, its reminders sent through Odoo's queues to the outbox, and where to read them."""
+    script = SENDING % {"smtp_port": SMTP_PORT, "outbox_port": OUTBOX_PORT}
+    print(runner.shell(DEMO_DB, script, "demo-sending"), end="", flush=True)
+    emails, sms = len(list((OUTBOX / "mail").glob("*.eml"))), len(list((OUTBOX / "sms").glob("*.json")))
+    print(f"outbox: {emails} emails in {OUTBOX / 'mail'} (.eml files), {sms} SMS in {OUTBOX / 'sms'}; "
+          f"listed on http://127.0.0.1:{OUTBOX_PORT} while make demo serves", flush=True)
+
+
 def addon_digest():
     digest = hashlib.sha256()
     for path in sorted(ADDON.rglob("*")):
@@ -180,24 +238,31 @@ def main(serve, service="banks"):
         _prepare_database(runner)
         print(runner.shell(DEMO_DB, SUMMARY, "demo-summary"), end="", flush=True)
         certificate, key_id, webhook = _configure_pay_by_bank(runner, service)
-        if not serve:
-            return 0
-        if not _port_free(PORT):
-            raise console.Fatal(f"port {PORT} is taken: stop what listens there, then run make demo again")
-        if service in SERVICE_PORTS:
-            banks = [_start_service_sandbox(service, webhook)]
-            where = f"{service}'s sandbox on http://127.0.0.1:{SERVICE_PORTS[service]}"
-        else:
-            banks = _start_sandbox_banks(certificate, key_id)
-            where = "sandbox banks on " + ", ".join(f"http://127.0.0.1:{port}" for _s, port, _n in SANDBOX_BANKS)
-        console.step(f"serving http://127.0.0.1:{PORT} (login admin / admin), {where}; Ctrl-C stops")
-        options = [opt for opt in runner.server_options() if not opt.startswith(("--http-port", "--max-cron"))]
-        command = runner.install.odoo(*options, f"--http-port={PORT}", "-d", DEMO_DB, f"--db-filter=^{DEMO_DB}$",
-                               "--max-cron-threads=1")
+        outbox = _start_outbox()
         try:
-            return subprocess.run(command, env=runner.environ(), check=False).returncode
-        except KeyboardInterrupt:
-            return 0
+            _send_todays_reminders(runner)
+            if not serve:
+                return 0
+            if not _port_free(PORT):
+                raise console.Fatal(f"port {PORT} is taken: stop what listens there, then run make demo again")
+            if service in SERVICE_PORTS:
+                banks = [_start_service_sandbox(service, webhook)]
+                where = f"{service}'s sandbox on http://127.0.0.1:{SERVICE_PORTS[service]}"
+            else:
+                banks = _start_sandbox_banks(certificate, key_id)
+                where = "sandbox banks on " + ", ".join(f"http://127.0.0.1:{port}" for _s, port, _n in SANDBOX_BANKS)
+            console.step(f"serving http://127.0.0.1:{PORT} (login admin / admin), {where}, "
+                         f"what the demo sends on http://127.0.0.1:{OUTBOX_PORT}; Ctrl-C stops")
+            options = [opt for opt in runner.server_options() if not opt.startswith(("--http-port", "--max-cron"))]
+            command = runner.install.odoo(*options, f"--http-port={PORT}", "-d", DEMO_DB,
+                                          f"--db-filter=^{DEMO_DB}$", "--max-cron-threads=1")
+            try:
+                return subprocess.run(command, env=runner.environ(), check=False).returncode
+            except KeyboardInterrupt:
+                return 0
+            finally:
+                for bank in banks:
+                    bank.terminate()
         finally:
-            for bank in banks:
-                bank.terminate()
+            outbox.terminate()
+            outbox.wait()

@@ -128,16 +128,18 @@ class PayByBankController(PaymentPortal):
             "A payment by bank is already on its way: the invoice is settled as soon as your bank confirms it.",
         )
 
-    def _start_pay_by_bank(self, provider_sudo, amount, invoices_sudo, landing_route, bank=None, debtor_iban=None):
+    def _start_pay_by_bank(self, provider_sudo, amount, invoices_sudo, landing_route, bank=None, debtor_iban=None,
+                           reference_prefix=None):
         """Start a payment of ``amount`` for ``invoices_sudo``: (redirect to the bank, None) or (None, error).
-        Without a bank, the payer is sent to the page where they choose theirs."""
+        Without a bank, the payer is sent to the page where they choose theirs; ``reference_prefix`` names the
+        payment (by default Odoo's, from the invoices)."""
         if invoices_sudo._pay_by_bank_in_progress():
             return None, self._in_progress_message()
         tx_sudo = self._create_transaction(
             provider_id=provider_sudo.id, payment_method_id=provider_sudo._pay_by_bank_method().id,
             token_id=None, amount=amount, currency_id=invoices_sudo.currency_id.id,
             partner_id=invoices_sudo.partner_id[:1].id, flow="redirect", tokenization_requested=False,
-            landing_route=landing_route,
+            landing_route=landing_route, reference_prefix=reference_prefix,
             custom_create_values={"invoice_ids": [Command.set(invoices_sudo.ids)],
                                   "pay_by_bank_aspsp_id": bank.id if bank else False,
                                   "pay_by_bank_debtor_iban": debtor_iban},

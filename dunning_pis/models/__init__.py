@@ -12,6 +12,7 @@ from . import res_company
 from . import res_partner
 from . import res_config_settings
 from . import mail_mail
+from . import sms_sms
 from . import dunning_demo_data
 from . import dunning_early_discount_report
 from . import dunning_sepa_mandate

@@ -109,12 +109,11 @@ class PaymentTransaction(models.Model):
         return self.provider_id.pay_by_bank_service == "gocardless" and bool(plan) and plan._service_mandate_wanted()
 
     def _pay_by_bank_remittance(self):
-        """What the payer's statement shows: the invoice's payment reference; for several invoices (a reminder's
-        total), the transaction's reference, which names the reminder the payer is asked to quote."""
-        if len(self.invoice_ids) > 1:
+        """What the payee's bank statement shows: the invoice's payment reference, or for a payment of several
+        invoices the payment's own reference, which names them all in Odoo."""
+        if len(self.invoice_ids) != 1:
             return self.reference
-        invoice = self.invoice_ids
-        return invoice.payment_reference or invoice.name or self.reference
+        return self.invoice_ids.payment_reference or self.invoice_ids.name or self.reference
 
     def _pay_by_bank_access_token(self):
         return payment_utils.generate_access_token(self.reference, env=self.env)

@@ -58,6 +58,8 @@ class TestReminderPayTotal(PayByBankCommon):
         self.assertIn(self.credit_note, tx.invoice_ids, "the credit note is matched with the payment")
         payment = self.bank_payment(tx)
         self.assertEqual((payment["amount"], payment["end_to_end_id"]), ("450.00", self.communication.name))
+        self.assertEqual(payment["remittance"], self.communication.name,
+                         "the customer's statement names the reminder, not only the first invoice")
         self.approve(answer.headers["Location"])
         for move in (self.first, self.second, self.credit_note):
             move.invalidate_recordset()
