@@ -8,7 +8,13 @@ SUPPORTED_CURRENCIES = ("EUR",)
 DEFAULT_PAYMENT_METHOD_CODES = {PROVIDER_CODE}
 
 # The services a pay-by-bank provider can go through; each is one adapter module of payment_initiation.
-SERVICES = [("banks", "The payers' banks, directly (licensed PISP)")]
+SERVICES = [
+    ("banks", "The payers' banks, directly (licensed PISP)"),
+    ("fintecture", "Fintecture"),
+    ("gocardless", "GoCardless"),
+]
+# The services that show the payer the banks themselves: Odoo does not ask the payer for theirs.
+CONTRACTED_SERVICES = ("fintecture", "gocardless")
 
 STANDARDS = [("stet", "STET PSD2 API"), ("berlin_group", "Berlin Group NextGenPSD2")]
 STANDARD_VERSIONS = {"stet": "1.6", "berlin_group": "1.3.12"}

@@ -4,7 +4,8 @@ One customer, one invoice and one credit note are made through the ORM, then clo
 SQL, so that 100k invoices take seconds: due dates spread from 30 days ahead to 120 days behind,
 customers in turn; one customer in ten also has an open credit note of 300 matched with nothing, so
 that a run nets credits against what is due. Parameters come from the environment: BENCH_CUSTOMERS,
-BENCH_INVOICES.
+BENCH_INVOICES, and optionally BENCH_DUE_DAYS_AGO, to have every invoice due that many days ago
+instead.
 """
 # ruff: noqa: F821 -- `env` is given by odoo shell
 import json
@@ -14,6 +15,7 @@ import time
 from odoo import Command, fields
 
 customers, invoices = int(os.environ["BENCH_CUSTOMERS"]), int(os.environ["BENCH_INVOICES"])
+due_days_ago = os.environ.get("BENCH_DUE_DAYS_AGO")
 company = env.ref("base.main_company")
 today = fields.Date.context_today(env.user)
 started = time.monotonic()
@@ -64,7 +66,7 @@ cr.execute(f"""
     SELECT n AS g, nextval('account_move_id_seq') AS move_id,
            'BENCH/' || lpad(n::text, 7, '0') AS name,
            c.id AS partner_id,
-           %s::date + (30 - (n - 1) %% 151) AS due
+           %s::date + {f"-{int(due_days_ago)}" if due_days_ago else "(30 - (n - 1) %% 151)"} AS due
       FROM generate_series(1, {invoices}) n
       JOIN bench_customer c ON c.g = (n - 1) %% {customers} + 1
 """, [today])

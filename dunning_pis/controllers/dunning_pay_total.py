@@ -41,14 +41,10 @@ class DunningPayTotal(PayByBankController):
             else:
                 # The payment is referenced by the reminder, as its letter asks the customer to quote it, rather
                 # than by the names of all its invoices (longer than the 35 characters of an end-to-end id).
-                request.update_context(dunning_reference_prefix=communication_sudo.name)
                 landing = f"/my/reminders/{communication_sudo.id}/pay_by_bank?access_token={access_token}"
                 redirect, values["error"] = self._start_pay_by_bank(
-                    provider_sudo, total, moves_sudo, landing, bank=chosen, debtor_iban=debtor_iban)
+                    provider_sudo, total, moves_sudo, landing, bank=chosen, debtor_iban=debtor_iban,
+                    reference_prefix=communication_sudo.name)
                 if redirect:
                     return redirect
         return request.render("dunning_pis.pay_by_bank_page", self._page_values(values, provider_sudo))
-
-    def _create_transaction(self, *args, reference_prefix=None, **kwargs):
-        return super()._create_transaction(
-            *args, reference_prefix=reference_prefix or request.env.context.get("dunning_reference_prefix"), **kwargs)

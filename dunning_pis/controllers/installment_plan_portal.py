@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, MissingError, UserError, ValidationErro
 from odoo.http import request
 
 from ..direct_debit import identifiers
+from ..models.company_language import in_company_language
 from .pay_by_bank import PayByBankController
 
 
@@ -73,6 +74,7 @@ class InstallmentPlanPortal(PayByBankController):
             return request.env._("%(bic)s is not a valid BIC.", bic=bic)
         try:
             with request.env.cr.savepoint():
+                plan_sudo = in_company_language(plan_sudo)
                 if new_mandate:
                     plan_sudo._sign_new_mandate(signer, iban, bic=bic, place=place)
                 else:

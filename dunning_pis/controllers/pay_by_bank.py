@@ -11,8 +11,9 @@ from odoo.addons.account_payment.controllers.payment import PaymentPortal
 from odoo.addons.payment import utils as payment_utils
 
 from .. import const
-from ..models.payment_provider import CERTIFICATE_ROUTE, BankChoiceError
+from ..models.payment_provider import CERTIFICATE_ROUTE, WEBHOOK_ROUTE, BankChoiceError
 from ..models.payment_transaction import BANK_PAGE_URL, NOTIFICATION_URL, RETURN_URL, _current_payer
+from ..payment_initiation import fintecture, gocardless
 from ..payment_initiation.base import BankError
 
 _logger = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ class PayByBankController(PaymentPortal):
                 values.update(self._choice_error(error, provider_sudo, tx_sudo.invoice_ids[:1], tx_sudo.amount,
                                                  reference=tx_sudo._pay_by_bank_remittance()))
             else:
-                tx_sudo.write({"pay_by_bank_aspsp_id": chosen.id, "pay_by_bank_debtor_iban": debtor_iban})
+                tx_sudo.write({"pay_by_bank_aspsp_id": chosen.id if chosen else False,
+                              "pay_by_bank_debtor_iban": debtor_iban})
                 initiated = tx_sudo._pay_by_bank_initiate(payer=_current_payer())
                 if initiated:
                     return request.redirect(initiated.approval_url, local=False)
@@ -87,6 +89,9 @@ class PayByBankController(PaymentPortal):
 
     @staticmethod
     def _chosen_bank(provider_sudo, bank, iban):
+        """(the payer's bank, their IBAN); (None, None) through a contracted service, whose pages choose it."""
+        if not provider_sudo._pay_by_bank_needs_bank_choice():
+            return None, None
         return provider_sudo._pay_by_bank_find_bank(bank_name=bank, iban=iban)
 
     @staticmethod
@@ -108,7 +113,10 @@ class PayByBankController(PaymentPortal):
 
     def _page_values(self, values, provider_sudo):
         banks = provider_sudo.pay_by_bank_aspsp_ids._offered() if provider_sudo else []
-        if values["can_pay"] and not banks and not values["transfer"]:
+        service = dict(provider_sudo._fields["pay_by_bank_service"]._description_selection(request.env)).get(
+            provider_sudo.pay_by_bank_service) if provider_sudo and provider_sudo._pay_by_bank_uses_service() else None
+        values = {**values, "service": service}
+        if values["can_pay"] and not banks and not values["transfer"] and not service:
             values = {**values, **self._choice_error(BankChoiceError(request.env._(
                 "No bank can be paid from online yet."), offer_transfer=True), provider_sudo, values["invoice"],
                 values["amount"])}
@@ -120,16 +128,18 @@ class PayByBankController(PaymentPortal):
             "A payment by bank is already on its way: the invoice is settled as soon as your bank confirms it.",
         )
 
-    def _start_pay_by_bank(self, provider_sudo, amount, invoices_sudo, landing_route, bank=None, debtor_iban=None):
+    def _start_pay_by_bank(self, provider_sudo, amount, invoices_sudo, landing_route, bank=None, debtor_iban=None,
+                           reference_prefix=None):
         """Start a payment of ``amount`` for ``invoices_sudo``: (redirect to the bank, None) or (None, error).
-        Without a bank, the payer is sent to the page where they choose theirs."""
+        Without a bank, the payer is sent to the page where they choose theirs; ``reference_prefix`` names the
+        payment (by default Odoo's, from the invoices)."""
         if invoices_sudo._pay_by_bank_in_progress():
             return None, self._in_progress_message()
         tx_sudo = self._create_transaction(
             provider_id=provider_sudo.id, payment_method_id=provider_sudo._pay_by_bank_method().id,
             token_id=None, amount=amount, currency_id=invoices_sudo.currency_id.id,
             partner_id=invoices_sudo.partner_id[:1].id, flow="redirect", tokenization_requested=False,
-            landing_route=landing_route,
+            landing_route=landing_route, reference_prefix=reference_prefix,
             custom_create_values={"invoice_ids": [Command.set(invoices_sudo.ids)],
                                   "pay_by_bank_aspsp_id": bank.id if bank else False,
                                   "pay_by_bank_debtor_iban": debtor_iban},
@@ -175,6 +185,35 @@ class PayByBankController(PaymentPortal):
                 _logger.warning("pay by bank: status of %s unavailable on notification: %s", tx_sudo.reference, error)
                 return self._answer(202, "status to be read later")
         return self._answer(200, tx_sudo.pay_by_bank_status or "")
+
+    @http.route(WEBHOOK_ROUTE.replace("{provider_id}", "<int:provider_id>"), type="http", auth="public",
+                methods=["POST"], csrf=False, save_session=False)
+    def pay_by_bank_webhook(self, provider_id, **_data):
+        """A contracted service's webhook (the URL set in its console): checked by the service's own scheme
+        before anything of it is read (4xx otherwise, nothing changed), then only a hint to read back."""
+        provider_sudo = request.env["payment.provider"].sudo().browse(provider_id).exists()
+        if not provider_sudo or provider_sudo.code != const.PROVIDER_CODE \
+                or not provider_sudo._pay_by_bank_uses_service():
+            return self._answer(404, "unknown webhook")
+        body = request.httprequest.get_data(cache=True)
+        if not body and request.httprequest.form:
+            # Odoo parsed a form-encoded body before this method runs: encoded again, as Fintecture's own SDK
+            # does before checking the Digest.
+            body = urlencode(list(request.httprequest.form.items(multi=True))).encode()
+        headers = dict(request.httprequest.headers.items())
+        try:
+            provider_sudo._pay_by_bank_verify_webhook(headers, body)
+        except (fintecture.WebhookRefused, gocardless.WebhookRefused) as refused:
+            _logger.warning("pay by bank: webhook refused for provider %s: %s", provider_id, refused)
+            # GoCardless asks for 498 Token Invalid on a bad signature; others read any 4xx as a refusal.
+            return self._answer(498 if provider_sudo.pay_by_bank_service == "gocardless" else 401,
+                                "invalid signature")
+        try:
+            status, message = provider_sudo._pay_by_bank_receive_webhook(headers, body)
+        except gocardless.WebhookRefused as refused:
+            _logger.warning("pay by bank: unreadable webhook for provider %s: %s", provider_id, refused)
+            return self._answer(400, "unreadable webhook")
+        return self._answer(status, message)
 
     @http.route(CERTIFICATE_ROUTE.replace("{provider_id}", "<int:provider_id>"), type="http", auth="public",
                 methods=["GET"], save_session=False)

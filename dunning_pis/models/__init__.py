@@ -12,6 +12,7 @@ from . import res_company
 from . import res_partner
 from . import res_config_settings
 from . import mail_mail
+from . import sms_sms
 from . import dunning_demo_data
 from . import dunning_early_discount_report
 from . import dunning_sepa_mandate
@@ -29,3 +30,5 @@ from . import dunning_dashboard
 from . import dunning_run_cockpit
 from . import ir_actions_report
 from . import pay_by_bank_aspsp
+from . import pay_by_bank_service_debits
+from . import pay_by_bank_event

@@ -109,9 +109,12 @@ class AccountMove(models.Model):
 
     @api.depends("dunning_line_ids.state")
     def _compute_dunning_state(self):
-        """In one query, since a run changes the lines of thousands of invoices at once."""
+        """In one query, since a run changes the lines of thousands of invoices at once. The stored values are
+        read first so that only the invoices whose level or date changes are written: a run adds pending lines
+        to tens of thousands of invoices and changes none of them."""
         reached = {}
         if self.ids:
+            self.fetch(["dunning_level_id", "dunning_last_date"])
             self.env["dunning.line"].flush_model(["invoice_id", "state", "level_id", "date", "line_type"])
             self.env["dunning.level"].flush_model(["sequence", "delay_days"])
             self.env.cr.execute(SQL(
@@ -175,17 +178,17 @@ class AccountMove(models.Model):
         )
 
     def _dunning_invoice_pdfs(self):
-        """The invoices' PDF, as attachments to put on a reminder email."""
-        attachments = self.env["ir.attachment"]
-        for invoice in self:
-            content, kind = self.env["ir.actions.report"]._render("account.account_invoices", invoice.ids)
-            attachments |= attachments.create({
-                "name": f"{invoice._get_report_base_filename()}.{'pdf' if kind == 'pdf' else 'html'}",
-                "raw": content,
-                "res_model": "account.move",
-                "res_id": invoice.id,
-            })
-        return attachments
+        """The invoices' PDF as Odoo issued it, to attach to a reminder: the same attachment each time.
+        An invoice never sent yet gets its PDF issued now, through Odoo's own invoice sending, and kept:
+        one at a time, as wkhtmltopdf without patched Qt (Debian's) renders one document per call."""
+        send = self.env["account.move.send"]
+        for invoice in self.filtered(lambda move: not move.invoice_pdf_report_id):
+            invoice_data = send._get_default_sending_settings(invoice)
+            send._generate_invoice_documents({invoice: invoice_data})
+            if invoice_data.get("error"):
+                raise UserError(self.env._("The invoice PDF of %(invoice)s could not be made: %(error)s",
+                                           invoice=invoice.name, error=invoice_data["error"]))
+        return self.invoice_pdf_report_id
 
     def _dunning_early_discount_offer(self, on_date):
         """(last day, amount to pay) of Odoo's own early-payment discount if still open on ``on_date``."""

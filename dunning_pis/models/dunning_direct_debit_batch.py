@@ -1,7 +1,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
@@ -68,6 +68,8 @@ class DunningDirectDebitBatch(models.Model):
             ("method", "=", "sepa_direct_debit"), ("due_date", "<=", self.collection_date),
             ("debit_state", "in", ("none", "rejected")),
             "|", ("debit_batch_id", "=", False), ("debit_state", "=", "rejected"),
+            # Debits under a mandate a service (GoCardless) set up are collected by that service, not in a file.
+            ("plan_id.mandate_id.service_reference", "=", False),
         ])
         for line in candidates.filtered(lambda line: line.state != "paid"):
             line.write({"debit_batch_id": self.id, "gathered_amount": line.amount_due})
@@ -268,20 +270,8 @@ class DunningDirectDebitBatch(models.Model):
         self._collect(self.installment_ids.filtered(lambda line: line.debit_state == "exported"), self.collection_date)
 
     def _collect(self, lines, date):
-        method_line = self.journal_id.inbound_payment_method_line_ids[:1]
         for line in lines:
-            invoices = self._paid_invoices(line)
-            payment = self.env["account.payment"].create({
-                "payment_type": "inbound", "partner_type": "customer", "partner_id": line.partner_id.id,
-                "amount": line.debit_amount, "currency_id": line.currency_id.id, "journal_id": self.journal_id.id,
-                "company_id": self.company_id.id, "payment_method_line_id": method_line.id,
-                "date": date, "memo": f"{line.end_to_end_id} {', '.join(invoices.mapped('name'))}"[:200],
-                "invoice_ids": [Command.set(invoices.ids)],
-            })
-            payment.action_post()
-            line.plan_id._reconcile_oldest_first(payment)
-            line.write({"debit_state": "collected", "debit_payment_id": payment.id})
-            line.plan_id.mandate_id.collected = True
+            line._book_debit(self.journal_id, date, self._paid_invoices(line))
         self._close_if_done()
         lines.plan_id._watch(fields.Date.context_today(self))
 

@@ -1,7 +1,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
@@ -228,6 +228,23 @@ class DunningInstallment(models.Model):
         if reason_codes.mandate_failed(code) and mandate.state == "active":
             mandate._fail(reason)
         self.plan_id._count_rejected_debit()
+
+    def _book_debit(self, journal, date, invoices):
+        """The debit was collected: a posted payment of ``debit_amount`` on ``date`` in ``journal``, reconciled
+        with the plan's ``invoices``, oldest first."""
+        self.ensure_one()
+        payment = self.env["account.payment"].create({
+            "payment_type": "inbound", "partner_type": "customer", "partner_id": self.partner_id.id,
+            "amount": self.debit_amount, "currency_id": self.currency_id.id, "journal_id": journal.id,
+            "company_id": self.company_id.id, "payment_method_line_id": journal.inbound_payment_method_line_ids[:1].id,
+            "date": date, "memo": f"{self.end_to_end_id} {', '.join(invoices.mapped('name'))}"[:200],
+            "invoice_ids": [Command.set(invoices.ids)],
+        })
+        payment.action_post()
+        self.plan_id._reconcile_oldest_first(payment)
+        self.write({"debit_state": "collected", "debit_payment_id": payment.id})
+        self.plan_id.mandate_id.collected = True
+        return payment
 
     def action_record_rejection(self):
         self.ensure_one()

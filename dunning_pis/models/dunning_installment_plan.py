@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
 from ..installments import schedule
+from .company_language import in_company_language
 from .dunning_communication import OPEN_PAYMENT_STATES
 
 PLAN_STATES = [
@@ -360,9 +361,13 @@ class DunningInstallmentPlan(models.Model):
 
     @api.model
     def _cron_watch(self):
-        plans = self.search([("state", "=", "active")])
-        plans._watch(fields.Date.context_today(self))
-        plans._refresh_prenotifications()
+        today = fields.Date.context_today(self)
+        for company, active in self.search([("state", "=", "active")]).grouped("company_id").items():
+            plans = in_company_language(active, company)
+            plans._watch(today)
+            plans._refresh_prenotifications()
+            # Debits under a mandate a service (GoCardless) set up: asked of it (pay_by_bank_service_debits).
+            plans.filtered("mandate_id.service_reference")._collect_through_service()
 
     def action_preview(self):
         self.ensure_one()

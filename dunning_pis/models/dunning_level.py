@@ -32,6 +32,7 @@ class DunningLevel(models.Model):
     channel_letter = fields.Boolean(string="Letter")
     channel_phone = fields.Boolean(string="Phone call")
     channel_collection = fields.Boolean(string="Collection")
+    channel_sms = fields.Boolean(string="SMS", help="A text message to the customer's mobile, with the link to pay.")
     attach_invoices = fields.Boolean(help="Attach the invoices as PDF to the email.")
     registered_letter = fields.Boolean(help="The letter goes by registered post: its tracking number is kept.")
     template_courteous_id = fields.Many2one(
@@ -42,6 +43,18 @@ class DunningLevel(models.Model):
     )
     template_firm_id = fields.Many2one(
         "mail.template", string="Firm template", domain="[('model', '=', 'dunning.communication')]",
+    )
+    sms_template_courteous_id = fields.Many2one(
+        "sms.template", string="Courteous SMS", domain="[('model', '=', 'dunning.communication')]",
+        default=lambda self: self.env.ref("dunning_pis.sms_template_reminder_courteous", raise_if_not_found=False),
+    )
+    sms_template_standard_id = fields.Many2one(
+        "sms.template", string="Standard SMS", domain="[('model', '=', 'dunning.communication')]",
+        default=lambda self: self.env.ref("dunning_pis.sms_template_reminder_standard", raise_if_not_found=False),
+    )
+    sms_template_firm_id = fields.Many2one(
+        "sms.template", string="Firm SMS", domain="[('model', '=', 'dunning.communication')]",
+        default=lambda self: self.env.ref("dunning_pis.sms_template_reminder_firm", raise_if_not_found=False),
     )
     template_consumer_id = fields.Many2one(
         "mail.template", string="Consumer template", domain="[('model', '=', 'dunning.communication')]",
@@ -78,7 +91,7 @@ class DunningLevel(models.Model):
     )
 
     _has_channel = models.Constraint(
-        "CHECK (channel_email OR channel_letter OR channel_phone OR channel_collection)",
+        "CHECK (channel_email OR channel_sms OR channel_letter OR channel_phone OR channel_collection)",
         "A dunning level needs at least one channel.",
     )
     _positive_amounts = models.Constraint(
@@ -97,10 +110,10 @@ class DunningLevel(models.Model):
     def _check_policy_order(self):
         self.policy_id._check_levels()
 
-    @api.constrains("channel_email", "channel_letter", "channel_phone", "channel_collection")
+    @api.constrains("channel_email", "channel_sms", "channel_letter", "channel_phone", "channel_collection")
     def _check_channels(self):
-        if self.filtered(lambda level: not (level.channel_email or level.channel_letter or level.channel_phone
-                                            or level.channel_collection)):
+        if self.filtered(lambda level: not (level.channel_email or level.channel_sms or level.channel_letter
+                                            or level.channel_phone or level.channel_collection)):
             raise ValidationError(self.env._("A dunning level needs at least one channel."))
 
     @property
@@ -128,13 +141,20 @@ class DunningLevel(models.Model):
             return self.template_consumer_id
         return self[f"template_{tone}_id"] or self.template_standard_id
 
-    def _channel_labels(self):
+    def _sms_template_for(self, tone):
         self.ensure_one()
+        return self[f"sms_template_{tone}_id"] or self.sms_template_standard_id
+
+    def _channel_labels(self, channels=None, exclude=()):
+        """The channels of this level, or of ``channels`` (a record with the same channel fields)."""
+        self.ensure_one()
+        channels = channels or self
         labels = {
-            "channel_email": self.env._("email"), "channel_letter": self.env._("letter"),
-            "channel_phone": self.env._("phone call"), "channel_collection": self.env._("collection"),
+            "channel_email": self.env._("email"), "channel_sms": self.env._("SMS"),
+            "channel_letter": self.env._("letter"), "channel_phone": self.env._("phone call"),
+            "channel_collection": self.env._("collection"),
         }
-        return ", ".join(label for field, label in labels.items() if self[field])
+        return ", ".join(label for field, label in labels.items() if channels[field] and field not in exclude)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used_or_last(self):

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..messaging.delivery import FALLBACK_LETTER, FALLBACK_NONE, FALLBACK_PHONE
 from ..receivables.dunning_plan import Policy, PolicyProblem, policy_problems
 
 
@@ -25,6 +26,12 @@ class DunningPolicy(models.Model):
         help="Send the most advanced level an invoice has reached instead of climbing one level per run.",
     )
     description = fields.Text(translate=True)
+    fallback_channel = fields.Selection(
+        [(FALLBACK_LETTER, "Letter to print"), (FALLBACK_PHONE, "Phone call"), (FALLBACK_NONE, "None: put in error")],
+        string="When no email or SMS can be sent", required=True, default=FALLBACK_LETTER,
+        help="What a reminder goes by when the customer has no usable email address (missing, invalid, "
+             "blacklisted, bounced) or no mobile number for the SMS of its level.",
+    )
 
     @api.constrains("level_ids", "min_gap_days", "active")
     def _check_levels(self):

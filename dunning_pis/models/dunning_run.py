@@ -10,6 +10,7 @@ from odoo.tools import SQL
 
 from ..receivables.dunning_plan import OpenItem, plan
 from ..receivables.late_charges import Regime
+from .company_language import in_company_language
 from .dunning_communication import ACTIVE_STATES
 from .dunning_proposal import Proposal
 
@@ -338,24 +339,40 @@ class DunningRun(models.Model):
     @api.model
     def _cron_daily(self):
         """Each company with automatic dunning gets today's run, committed batch by batch; a run cut
-        short by a crash is resumed by the next call, since what it already did is not proposed again."""
+        short by a crash is resumed by the next call, since what it already did is not proposed again.
+        A company whose run fails keeps what it committed and is resumed by the next call too: the other
+        companies get their run, and what is queued is sent."""
         cron = self.env["ir.cron"]
         for company in self.env["res.company"].sudo().search([("dunning_auto_run", "=", True)]):
-            runs = self.sudo().with_company(company)
+            runs = in_company_language(self.sudo().with_company(company), company)
             run = runs.search([("company_id", "=", company.id), ("trigger", "=", "cron"), ("state", "!=", "done"),
                                ("date", "=", fields.Date.context_today(runs))], limit=1)
             run = run or runs.create({"company_id": company.id, "trigger": "cron"})
+            cron._commit_progress()
             try:
-                run._check_runnable()
-                proposals, problems = run._plan()
-            except (UserError, ValidationError) as error:
-                _logger.warning("Dunning run %s of %s not done: %s", run.name, company.name, error)
-                continue
-            run._report_problems(problems)
-            run._lock_company()
-            run.state = "running"
-            cron._commit_progress(remaining=len(proposals))
-            run._execute(proposals, on_batch_done=lambda count, remaining: cron._commit_progress(
-                count, remaining=remaining))
-            run.state = "done"
+                run._run_daily(cron)
+            except Exception as error:  # one company's failure must not stop the others
+                self.env.cr.rollback()
+                self.env.transaction.reset()
+                _logger.warning("Dunning run %s of %s not finished: %s", run.name, company.name, error)
+                run.message_post(body=run.env._(
+                    "Not finished: %(error)s. The next daily run resumes it.", error=error,
+                ))
+                cron._commit_progress()
         self.env["dunning.communication"].sudo()._cron_send_queued()
+
+    def _run_daily(self, cron):
+        self.ensure_one()
+        try:
+            self._check_runnable()
+            proposals, problems = self._plan()
+        except (UserError, ValidationError) as error:
+            _logger.warning("Dunning run %s of %s not done: %s", self.name, self.company_id.name, error)
+            return
+        self._report_problems(problems)
+        self._lock_company()
+        self.state = "running"
+        cron._commit_progress(remaining=len(proposals))
+        self._execute(proposals, on_batch_done=lambda count, remaining: cron._commit_progress(
+            count, remaining=remaining))
+        self.state = "done"

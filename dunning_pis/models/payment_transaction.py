@@ -35,6 +35,14 @@ class PaymentTransaction(models.Model):
     )
     pay_by_bank_instant = fields.Boolean(string="Instant transfer", readonly=True, copy=False)
     pay_by_bank_read_at = fields.Datetime(string="Status read at", readonly=True, copy=False)
+    pay_by_bank_service_status = fields.Char(
+        string="Service status", readonly=True, copy=False,
+        help="Where the contracted service (Fintecture, GoCardless) says the payment stands, in its own words.",
+    )
+    pay_by_bank_service_payment = fields.Char(
+        string="Service payment", readonly=True, copy=False, index="btree_not_null",
+        help="The service's payment behind the request the payer approved (GoCardless: PM…).",
+    )
 
     # === PAYER'S WAY === #
 
@@ -48,22 +56,26 @@ class PaymentTransaction(models.Model):
         initiated = self._pay_by_bank_initiate()
         return _form_values(initiated.approval_url) if initiated else {}
 
-    def _pay_by_bank_initiate(self, payer=None):
+    def _pay_by_bank_initiate(self, payer=None, request_to_pay=False):
         """The payment initiated at the payer's bank (a PaymentStatus with its approval link), or None and the
-        transaction in error with the reason."""
+        transaction in error with the reason. ``request_to_pay``: a link for a payer who is not in front of us,
+        which expires (Fintecture's request to pay)."""
         self.ensure_one()
         if self.provider_reference:
             raise UserError(self.env._("This payment was already sent to the bank."))
         provider, bank = self.provider_id, self.pay_by_bank_aspsp_id
         return_url = self._pay_by_bank_url(RETURN_URL)
+        service = provider._pay_by_bank_uses_service()
         try:
-            account = provider._pay_by_bank_creditor_account()
+            # A contracted service pays into the account the business registered with it.
+            account = provider._pay_by_bank_creditor_account() if not service else \
+                (provider.journal_id.bank_account_id | provider.company_id.partner_id.bank_ids)[:1]
             order = PaymentOrder(
                 end_to_end_id=_sepa_reference(self.reference),
                 amount=Decimal(str(self.currency_id.round(self.amount))),
                 currency=self.currency_id.name,
                 creditor_name=to_sepa_latin(self.company_id.name),
-                creditor_iban=account.sanitized_acc_number,
+                creditor_iban=account.sanitized_acc_number or "",
                 creditor_bic=account.bank_bic or None,
                 remittance=to_sepa_latin(self._pay_by_bank_remittance()),
                 return_url=return_url, cancel_url=return_url,
@@ -71,8 +83,13 @@ class PaymentTransaction(models.Model):
                 payer=payer or _current_payer(),
                 instant=bank.instant,
                 debtor_iban=self.pay_by_bank_debtor_iban or None,
+                payer_name=self.partner_id.commercial_partner_id.name or None,
+                payer_email=self.partner_id.email or None,
+                language=(self.partner_id.lang or self.company_id.partner_id.lang or "fr")[:2],
+                set_up_mandate=service and self._pay_by_bank_sets_up_mandate(),
             )
-            initiated = provider._pay_by_bank_adapter(bank).initiate(order)
+            adapter = provider._pay_by_bank_adapter(bank)
+            initiated = adapter.request_to_pay(order) if request_to_pay else adapter.initiate(order)
         except (BankError, ValueError, UserError) as error:
             _logger.warning("pay by bank: initiation of %s at %s failed: %s", self.reference, bank.name, error)
             self._set_error(self.env._("The bank could not start the payment: %(error)s", error=error))
@@ -81,12 +98,22 @@ class PaymentTransaction(models.Model):
             "provider_reference": initiated.resource_id,
             "pay_by_bank_status": initiated.status,
             "pay_by_bank_instant": order.instant,
+            "pay_by_bank_service_status": initiated.service_status,
         })
         return initiated
 
+    def _pay_by_bank_sets_up_mandate(self):
+        """Whether the payment also asks the payer for the mandate of the plan's next debits: GoCardless takes
+        both in one billing request, and then collects those debits itself."""
+        plan = self.invoice_ids.dunning_active_plan_id[:1]
+        return self.provider_id.pay_by_bank_service == "gocardless" and bool(plan) and plan._service_mandate_wanted()
+
     def _pay_by_bank_remittance(self):
-        invoice = self.invoice_ids[:1]
-        return invoice.payment_reference or invoice.name or self.reference
+        """What the payee's bank statement shows: the invoice's payment reference, or for a payment of several
+        invoices the payment's own reference, which names them all in Odoo."""
+        if len(self.invoice_ids) != 1:
+            return self.reference
+        return self.invoice_ids.payment_reference or self.invoice_ids.name or self.reference
 
     def _pay_by_bank_access_token(self):
         return payment_utils.generate_access_token(self.reference, env=self.env)
@@ -117,6 +144,10 @@ class PaymentTransaction(models.Model):
         if self.provider_code != const.PROVIDER_CODE:
             return super()._apply_updates(payment_data)
         status = payment_data.get("status")
+        if self._pay_by_bank_amount_differs(payment_data):
+            # Odoo's _validate_amount put it in error once; a later read of the same answer, the transaction
+            # already in error, would otherwise go on and settle it.
+            return
         if status == self.pay_by_bank_status and self.state != "error":
             return  # nothing new
         if not statuses.moves_forward(self.pay_by_bank_status, status):
@@ -138,6 +169,12 @@ class PaymentTransaction(models.Model):
         else:
             self._set_error(self.env._("The bank rejected the payment."), extra_allowed_states=("error",))
 
+    def _pay_by_bank_amount_differs(self, payment_data):
+        amount_data = self._extract_amount_data(payment_data)
+        return bool(amount_data) and (
+            self.currency_id.compare_amounts(amount_data["amount"], self.amount) != 0
+            or amount_data["currency_code"] != self.currency_id.name)
+
     def _pay_by_bank_process(self, status):
         """Apply what the bank says (a PaymentStatus), once even when it says it many times at once, and
         reconcile if paid."""
@@ -148,9 +185,20 @@ class PaymentTransaction(models.Model):
             "reference": self.reference, "resourceId": status.resource_id,
             "status": status.status, "amount": status.amount, "currency": status.currency,
         })
+        if status.service_status or status.payment_reference:
+            self.write({"pay_by_bank_service_status": status.service_status or self.pay_by_bank_service_status,
+                        "pay_by_bank_service_payment": status.payment_reference or self.pay_by_bank_service_payment})
         if self.state == "done" and not self.is_post_processed:
             self._post_process()
             self.invoice_ids.dunning_active_plan_id._complete_if_paid()
+        if status.mandate_reference and self.state == "done":
+            self._pay_by_bank_attach_mandate(status.mandate_reference)
+
+    def _pay_by_bank_attach_mandate(self, mandate_reference):
+        """The service set up a mandate with the payment: the plan's next debits go under it."""
+        plan = self.invoice_ids.dunning_active_plan_id[:1]
+        if plan:
+            plan._attach_service_mandate(self.provider_id, mandate_reference)
 
     def _pay_by_bank_fetch(self, payer=None):
         """Read from the bank where the payment stands, confirming it where the bank waits for that. An answer
@@ -204,6 +252,8 @@ class PaymentTransaction(models.Model):
                 _logger.warning("pay by bank: polling %s failed: %s", tx.reference, error)
             if in_cron:
                 self.env["ir.cron"]._commit_progress(1)
+        # The debits a service (GoCardless) collects under a plan's mandate, whose webhooks may not come either.
+        self.env["dunning.installment"]._poll_service_payments(in_cron=in_cron)
 
 
 def _form_values(url):

@@ -52,6 +52,12 @@ class PaymentOrder:
     creditor_bic: str | None = None
     debtor_iban: str | None = None
     execution_date: datetime.date = dataclasses.field(default_factory=datetime.date.today)
+    # What a contracted service shows the payer, and whether it also sets up a direct-debit mandate for the
+    # later installments of a plan (GoCardless).
+    payer_name: str | None = None
+    payer_email: str | None = None
+    language: str | None = None
+    set_up_mandate: bool = False
 
     def __post_init__(self):
         if not self.amount.is_finite() or not 0 < self.amount < MAX_AMOUNT:
@@ -69,6 +75,9 @@ class PaymentStatus:
     currency: str | None = None
     end_to_end_id: str | None = None
     needs_confirmation: bool = False
+    service_status: str | None = None  # the service's own words for it ("payment_created / completed")
+    mandate_reference: str | None = None  # the direct-debit mandate set up with the payment (GoCardless)
+    payment_reference: str | None = None  # the service's payment, where it is not the resource (GoCardless)
 
 
 class PaymentInitiationAdapter:
@@ -90,6 +99,22 @@ class PaymentInitiationAdapter:
         return self.status(resource_id, instant=instant, payer=payer)
 
 
+class ServiceAdapter(PaymentInitiationAdapter):
+    """A contracted payment-initiation service (Fintecture, GoCardless): it shows the payer the banks and
+    talks to them, so Odoo never asks the payer for theirs. Its HTTP goes through ``send(method, endpoint,
+    payload=None, **options)``, Odoo's provider request hooks in production, which returns the answer's
+    JSON object and raises ``BankError`` (with the HTTP status where there was one)."""
+
+    picks_the_bank = True
+
+    def __init__(self, send):
+        self.send = send
+
+    def check_connection(self):
+        """[(what, works, detail)] of the credentials: what the provider form's *Test connection* says."""
+        raise NotImplementedError
+
+
 def amount_text(amount):
     return f"{Decimal(amount):.2f}"
 
@@ -99,3 +124,29 @@ def _printable(text, limit=255):
     if not text:
         return None
     return "".join(char if " " <= char <= "~" else "?" for char in str(text))[:limit]
+
+
+def json_answer(response):
+    """The JSON object a service answered (a ``requests.Response``); BankError(unreadable) if it is not one."""
+    if not response.content:
+        return {}
+    try:
+        data = response.json()
+    except ValueError as error:
+        raise BankError("the service's answer is not JSON", http_status=response.status_code,
+                        unreadable=True) from error
+    if not isinstance(data, dict):
+        raise BankError("the service's answer is not a JSON object", http_status=response.status_code,
+                        unreadable=True)
+    return data
+
+
+def refusal(response, error_message):
+    """The BankError of a refused call: its HTTP status and what the service says (``error_message`` reads its
+    error body), else the start of its text."""
+    try:
+        message = error_message(response.json())
+    except ValueError:
+        message = ""
+    return BankError(f"HTTP {response.status_code}: {message or _printable(response.text, 300) or response.reason}",
+                     http_status=response.status_code)

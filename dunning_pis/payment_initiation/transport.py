@@ -1,4 +1,5 @@
-"""HTTP to one bank's API: OAuth2 client-credentials tokens, mutual TLS, request ids, signatures, retries.
+"""HTTP to one bank's API, for a licensed PISP talking to the payers' banks directly: OAuth2
+client-credentials tokens, mutual TLS, request ids, signatures, retries.
 
 Tokens are cached per (token URL, client id) until shortly before they expire. Every call carries an
 ``X-Request-ID`` and a ``Date``, is signed when a signer is given (the standard's adapter says which
@@ -6,12 +7,14 @@ headers the signature covers), presents the QWAC when one is given, checks the b
 certificate (against the bank's own authorities where it has them), times out, and is retried only
 when that is safe: reads, and any call the bank refused with 401 before doing anything. Whatever the
 bank answers that is not JSON where JSON is due is a ``BankError``, never another exception.
+
+This is where talking to banks stops: Odoo's provider request hooks (``_send_api_request``) cannot
+present a client certificate nor trust a bank's own authorities. The contracted services (``fintecture``,
+``gocardless``) need neither and go through those hooks; only their token cache is shared (``tokens``).
 """
 
 import dataclasses
 import json
-import threading
-import time
 import uuid
 from email.utils import formatdate
 from urllib.parse import urlsplit
@@ -20,10 +23,10 @@ import requests
 
 from . import signing
 from .base import BankError
+from .tokens import TOKENS
 
 TIMEOUT = 10
 READ_ATTEMPTS = 3
-TOKEN_MARGIN = 30  # seconds before its expiry when a token is renewed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,28 +48,6 @@ class Credentials:
         return self.ca_bundle or True
 
 
-class _TokenCache:
-    """Access tokens by (token URL, client id), shared by every adapter of the process."""
-
-    def __init__(self):
-        self._tokens = {}
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            token, expires_at = self._tokens.get(key, (None, 0))
-        return token if time.monotonic() < expires_at else None
-
-    def put(self, key, token, expires_in):
-        with self._lock:
-            self._tokens[key] = (token, time.monotonic() + max(0, int(expires_in) - TOKEN_MARGIN))
-
-    def drop(self, key):
-        with self._lock:
-            self._tokens.pop(key, None)
-
-
-TOKENS = _TokenCache()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,5 +1,6 @@
 from contextlib import contextmanager
 from datetime import date, timedelta
+from types import SimpleNamespace
 from unittest.mock import patch
 
 from odoo import Command
@@ -7,7 +8,9 @@ from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.base.models.ir_mail_server import IrMail_Server
+from odoo.addons.iap.tools import iap_tools
 
+from .loopback_sms import LoopbackSMS
 from .loopback_smtp import LoopbackSMTP
 
 TODAY = date(2026, 6, 30)
@@ -30,6 +33,7 @@ class DunningCommon(AccountTestInvoicingCommon):
             "external_report_layout_id": cls.env.ref("web.external_layout_standard").id,
         })
         cls.level = {level.delay_days: level for level in cls.policy.level_ids}
+        cls.policy.level_ids.channel_sms = False  # as shipped: the demo data sends the second reminder by SMS too
         cls.controller = new_test_user(
             cls.env, login="controller", name="Claire Controller", email="claire@example.com",
             groups="dunning_pis.group_dunning_user", company_id=cls.company.id,
@@ -49,12 +53,20 @@ class DunningCommon(AccountTestInvoicingCommon):
             "name": "Loopback", "smtp_host": "127.0.0.1", "smtp_port": cls.smtp.port, "sequence": 0,
             "smtp_encryption": "none", "smtp_authentication": "login",
         })
+        cls.sms_gateway = LoopbackSMS().start()
+        cls.addClassCleanup(cls.sms_gateway.stop)
+        cls.env["ir.config_parameter"].sudo().set_param("sms.endpoint", cls.sms_gateway.url)
 
     def setUp(self):
         super().setUp()
         # Odoo does not send emails during tests; these tests hand them to the loopback server.
         self.startPatcher(patch.object(IrMail_Server, "_disable_send", return_value=False))
+        # Nor does it call IAP: these tests hand the SMS to the loopback gateway, over HTTP.
+        no_test = SimpleNamespace(module=SimpleNamespace(current_test=None))
+        self.startPatcher(patch.object(iap_tools, "modules", no_test))
         self.smtp.messages.clear()
+        self.sms_gateway.messages.clear()
+        self.sms_gateway.refused.clear()
 
     @classmethod
     def invoice(cls, partner, amount, due, currency=None):
@@ -68,6 +80,16 @@ class DunningCommon(AccountTestInvoicingCommon):
             invoice_line_ids=[Command.create({"name": "Services", "quantity": 1, "price_unit": amount, "tax_ids": []})],
             post=True,
         )
+
+    def _reminder_at(self, delay, partner=None, amount=500.0, days_late=None):
+        """A communication at the level of ``delay``, for an invoice that reached the level before it."""
+        partner = partner or self.business
+        invoice = self.invoice(partner, amount, self.days(-(days_late or delay)))
+        policy = self.policy.copy({"name": f"Skip to {delay}", "allow_level_skip": True})
+        partner.with_company(self.company).dunning_policy_id = policy
+        communication = self.run_dunning().communication_ids.filtered(lambda c: c.partner_id == partner)
+        self.assertEqual(communication.level_id.delay_days, delay)
+        return communication, invoice
 
     @classmethod
     def credit_note(cls, partner, amount, on):
@@ -107,6 +129,10 @@ class DunningCommon(AccountTestInvoicingCommon):
         """Hand the queued emails to the mail server, as the mail queue cron does."""
         outgoing = [("model", "=", "dunning.communication"), ("state", "=", "outgoing")]
         self.env["mail.mail"].sudo().search(outgoing).send()
+
+    def deliver_sms(self):
+        """Hand the queued SMS to the gateway, as the SMS queue cron does."""
+        self.env["sms.sms"].sudo().search([("state", "=", "outgoing")])._send(unlink_sent=False)
 
     def pay(self, invoice, amount, on=TODAY):
         return self.env["account.payment.register"].with_context(

@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from odoo import fields
 from odoo.tests import HttpCase
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -127,6 +128,20 @@ class PayByBankCommon(AccountTestInvoicingCommon, HttpCase):
         self.assertEqual(back.status_code, 200)
         self.assertIn("o_pay_by_bank_status", back.text)
         return back
+
+    def discounted_invoice(self, invoice_date=None):
+        """1000, untaxed, 2 % off if paid within 10 days of ``invoice_date`` (today)."""
+        term = self.env["account.payment.term"].create({
+            "name": "2 % / 10 days, net 30", "early_discount": True, "discount_percentage": 2.0,
+            "discount_days": 10, "line_ids": [(0, 0, {"value": "percent", "value_amount": 100.0, "nb_days": 30})],
+        })
+        invoice = self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": self.customer.id, "invoice_payment_term_id": term.id,
+            "invoice_date": invoice_date or fields.Date.context_today(self.env.user),
+            "invoice_line_ids": [(0, 0, {"name": "Pain", "quantity": 1, "price_unit": 1000.0, "tax_ids": False})],
+        })
+        invoice.action_post()
+        return invoice
 
     def transaction(self, invoice):
         return invoice.transaction_ids.filtered(lambda tx: tx.provider_id == self.provider)

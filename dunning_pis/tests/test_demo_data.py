@@ -77,6 +77,11 @@ class TestDemoData(TransactionCase):
         self.assertTrue(self.invoices.filtered("dunning_disputed"))
         self.assertTrue(self.invoices.filtered("dunning_promise_date"))
 
+    def test_no_demo_reminder_in_error(self):
+        communications = self.env["dunning.communication"].search([("partner_id", "in", self.customers.ids)])
+        self.assertTrue(communications)
+        self.assertFalse(communications.filtered(lambda c: c.state == "error"), communications.mapped("error_message"))
+
     def test_one_plan_honoured_and_one_waiting_for_the_customer(self):
         plans = self.env["dunning.installment.plan"].search([("partner_id", "in", self.customers.ids)])
         self.assertEqual(sorted(plans.mapped("state")), ["active", "proposed"])

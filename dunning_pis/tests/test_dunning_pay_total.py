@@ -47,6 +47,7 @@ class TestReminderPayTotal(PayByBankCommon):
         page = self.page(url)
         self.assertEqual(page.status_code, 200)
         self.assertIn("450.00", page.text)
+        self.assertIn("the invoices are marked paid", page.text, "one transfer, several invoices")
         for move in (self.first, self.second):
             self.assertIn(move.name, page.text)
         answer = self.choose(url)
@@ -57,6 +58,8 @@ class TestReminderPayTotal(PayByBankCommon):
         self.assertIn(self.credit_note, tx.invoice_ids, "the credit note is matched with the payment")
         payment = self.bank_payment(tx)
         self.assertEqual((payment["amount"], payment["end_to_end_id"]), ("450.00", self.communication.name))
+        self.assertEqual(payment["remittance"], self.communication.name,
+                         "the customer's statement names the reminder, not only the first invoice")
         self.approve(answer.headers["Location"])
         for move in (self.first, self.second, self.credit_note):
             move.invalidate_recordset()

@@ -44,20 +44,6 @@ class PayByBankFlows:
         self.assertPaid(invoice)
         self.assertEqual(tx.pay_by_bank_status, "ACSC")
 
-    def discounted_invoice(self):
-        """1000, untaxed, 2 % off if paid within 10 days from today."""
-        term = self.env["account.payment.term"].create({
-            "name": "2 % / 10 days, net 30", "early_discount": True, "discount_percentage": 2.0,
-            "discount_days": 10, "line_ids": [(0, 0, {"value": "percent", "value_amount": 100.0, "nb_days": 30})],
-        })
-        invoice = self.env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": self.customer.id, "invoice_payment_term_id": term.id,
-            "invoice_date": fields.Date.context_today(self.env.user),
-            "invoice_line_ids": [(0, 0, {"name": "Pain", "quantity": 1, "price_unit": 1000.0, "tax_ids": False})],
-        })
-        invoice.action_post()
-        return invoice
-
     def test_early_discount_is_initiated_in_its_window_and_booked(self):
         invoice = self.discounted_invoice()
         self.assertEqual(invoice._pay_by_bank_amount(), 980.0)
