@@ -24,11 +24,11 @@ class DunningSelfService(CustomerPortal):
         if invoice_sudo.move_type != "out_invoice" or invoice_sudo.state != "posted":
             return request.redirect("/my")
         error, done = None, None
-        if request.httprequest.method == "POST" and self._can_answer(invoice_sudo):
-            error, done = self._answer(invoice_sudo, post)
+        if request.httprequest.method == "POST" and self._dunning_can_answer(invoice_sudo):
+            error, done = self._dunning_record_answer(invoice_sudo, post)
         return request.render("dunning_pis.dunning_self_service_page", {
             "invoice": invoice_sudo, "access_token": access_token, "error": error, "done": done,
-            "form": post if error else {}, "can_answer": self._can_answer(invoice_sudo),
+            "form": post if error else {}, "can_answer": self._dunning_can_answer(invoice_sudo),
             "reasons": invoice_sudo._fields["dunning_dispute_reason"]._description_selection(request.env),
             "today": fields.Date.context_today(invoice_sudo),
             "latest": fields.Date.add(fields.Date.context_today(invoice_sudo),
@@ -37,12 +37,12 @@ class DunningSelfService(CustomerPortal):
         })
 
     @staticmethod
-    def _can_answer(invoice_sudo):
+    def _dunning_can_answer(invoice_sudo):
         return (invoice_sudo.payment_state in OPEN_PAYMENT_STATES and not invoice_sudo.dunning_disputed
                 and not invoice_sudo.dunning_active_plan_id)
 
     @staticmethod
-    def _answer(invoice_sudo, post):
+    def _dunning_record_answer(invoice_sudo, post):
         """(error, None) and nothing written, or (None, 'promise' or 'dispute')."""
         note = (post.get("note") or "").strip()[:NOTE_MAX_LENGTH] or False
         kind = post.get("answer")
