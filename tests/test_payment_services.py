@@ -294,10 +294,17 @@ def test_gocardless_later_installments_under_the_mandate(gocardless_sandbox, goc
                                                  {"installment": 7}, idempotency_key="installment-7-1")
     assert (status.status, status.amount, payment["charge_date"], payment["links"]["mandate"]) == \
         ("ACTC", Decimal("300.00"), charge_date.isoformat(), mandate)
-    with pytest.raises(BankError) as replay:
-        gocardless_adapter.collect(mandate, Decimal("300.00"), "EUR", charge_date, "again", {},
-                                   idempotency_key="installment-7-1")
-    assert replay.value.http_status == 409, "a replayed creation is refused, not collected twice"
+    # Asked again with the same key (Odoo rolled back after GoCardless created it): the same payment, read back
+    # as the official clients do on 409 idempotent_creation_conflict, and nothing collected twice.
+    payments = len(gocardless_sandbox.resources["payments"])
+    again, again_status = gocardless_adapter.collect(mandate, Decimal("300.00"), "EUR", charge_date, "again", {},
+                                                     idempotency_key="installment-7-1")
+    assert (again["id"], again_status.amount) == (payment["id"], Decimal("300.00"))
+    assert len(gocardless_sandbox.resources["payments"]) == payments
+    # Control: another key is another payment.
+    other, _status = gocardless_adapter.collect(mandate, Decimal("300.00"), "EUR", charge_date, "3/3", {},
+                                                idempotency_key="installment-8-1")
+    assert other["id"] != payment["id"]
     gocardless_sandbox.payment_event(payment["id"], "failed", reason_code="AM04", notify=False)
     assert gocardless.read_payment(gocardless_adapter.payment(payment["id"]))[1].status == "RJCT"
 

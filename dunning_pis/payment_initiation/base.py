@@ -16,10 +16,11 @@ class BankError(Exception):
     """The bank could not be reached, refused the call, or answered something we cannot read
     (``unreadable``: it did answer, and not what its standard says it answers)."""
 
-    def __init__(self, message, http_status=None, unreadable=False):
+    def __init__(self, message, http_status=None, unreadable=False, details=None):
         super().__init__(message)
         self.http_status = http_status
         self.unreadable = unreadable
+        self.details = details  # the refusal's JSON body, where it had one
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,8 +146,9 @@ def refusal(response, error_message):
     """The BankError of a refused call: its HTTP status and what the service says (``error_message`` reads its
     error body), else the start of its text."""
     try:
-        message = error_message(response.json())
+        details = response.json()
     except ValueError:
-        message = ""
+        details = None
+    message = error_message(details) if details is not None else ""
     return BankError(f"HTTP {response.status_code}: {message or _printable(response.text, 300) or response.reason}",
-                     http_status=response.status_code)
+                     http_status=response.status_code, details=details)

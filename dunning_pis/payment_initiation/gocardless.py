@@ -84,6 +84,20 @@ def error_message(data):
     return "; ".join(part for part in [str(error.get("message") or error.get("type") or ""), *details] if part)[:300]
 
 
+def conflicting_resource(error):
+    """The id of what an idempotency key already created, from GoCardless's 409 ``idempotent_creation_conflict``;
+    None for any other refusal. Its official clients fetch that resource and return it as the creation's result."""
+    body = error.details if error.http_status == 409 and isinstance(error.details, dict) else {}
+    refusal_body = body.get("error") if isinstance(body.get("error"), dict) else {}
+    for item in refusal_body.get("errors") or []:
+        if isinstance(item, dict) and item.get("reason") == "idempotent_creation_conflict":
+            resource_id = (item.get("links") if isinstance(item.get("links"), dict) else {}).get(
+                "conflicting_resource_id")
+            if isinstance(resource_id, str):
+                return resource_id
+    return None
+
+
 def billing_request(order):
     """The ``billing_requests`` body: pay now by bank, and a SEPA mandate for later where the plan needs one."""
     request = {
@@ -215,10 +229,19 @@ class GoCardlessAdapter(ServiceAdapter):
         return read_mandate(self.send("GET", f"/mandates/{mandate_id}"))
 
     def collect(self, mandate_reference, amount, currency, charge_date, description, metadata, idempotency_key):
-        """A later installment collected under the mandate: (payment dict, PaymentStatus)."""
-        return read_payment(self.send("POST", "/payments", json_body(collection(
-            mandate_reference, amount, currency, charge_date, description, metadata)),
-            idempotency_key=idempotency_key))
+        """A later installment collected under the mandate: (payment dict, PaymentStatus). Asked again with the same
+        key (Odoo rolled back the transaction that had asked for it), the payment already created is read back,
+        as GoCardless's official clients do: never a second one, never a failure."""
+        try:
+            answer = self.send("POST", "/payments", json_body(collection(
+                mandate_reference, amount, currency, charge_date, description, metadata)),
+                idempotency_key=idempotency_key)
+        except BankError as error:
+            existing = conflicting_resource(error)
+            if not existing:
+                raise
+            answer = self.payment(existing)
+        return read_payment(answer)
 
     def check_connection(self):
         try:
