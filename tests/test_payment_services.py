@@ -305,6 +305,16 @@ def test_gocardless_later_installments_under_the_mandate(gocardless_sandbox, goc
     other, _status = gocardless_adapter.collect(mandate, Decimal("300.00"), "EUR", charge_date, "3/3", {},
                                                 idempotency_key="installment-8-1")
     assert other["id"] != payment["id"]
+    # Not the same debit: another amount under the key, or the payment cancelled since, is said, never taken.
+    with pytest.raises(BankError, match=f"already has payment {other['id']}") as changed:
+        gocardless_adapter.collect(mandate, Decimal("180.00"), "EUR", charge_date, "3/3", {},
+                                   idempotency_key="installment-8-1")
+    assert changed.value.http_status == 409
+    gocardless_sandbox.payment_event(other["id"], "cancelled", notify=False)
+    with pytest.raises(BankError, match="cancelled"):
+        gocardless_adapter.collect(mandate, Decimal("300.00"), "EUR", charge_date, "3/3", {},
+                                   idempotency_key="installment-8-1")
+    assert len(gocardless_sandbox.resources["payments"]) == payments + 1
     gocardless_sandbox.payment_event(payment["id"], "failed", reason_code="AM04", notify=False)
     assert gocardless.read_payment(gocardless_adapter.payment(payment["id"]))[1].status == "RJCT"
 

@@ -84,6 +84,10 @@ def error_message(data):
     return "; ".join(part for part in [str(error.get("message") or error.get("type") or ""), *details] if part)[:300]
 
 
+# Payments GoCardless will never collect: a key that created one cannot stand for a debit still to collect.
+NOT_COLLECTED = frozenset({"cancelled", "customer_approval_denied", "failed", "charged_back"})
+
+
 def conflicting_resource(error):
     """The id of what an idempotency key already created, from GoCardless's 409 ``idempotent_creation_conflict``;
     None for any other refusal. Its official clients fetch that resource and return it as the creation's result."""
@@ -233,15 +237,21 @@ class GoCardlessAdapter(ServiceAdapter):
         key (Odoo rolled back the transaction that had asked for it), the payment already created is read back,
         as GoCardless's official clients do: never a second one, never a failure."""
         try:
-            answer = self.send("POST", "/payments", json_body(collection(
+            return read_payment(self.send("POST", "/payments", json_body(collection(
                 mandate_reference, amount, currency, charge_date, description, metadata)),
-                idempotency_key=idempotency_key)
+                idempotency_key=idempotency_key))
         except BankError as error:
             existing = conflicting_resource(error)
             if not existing:
                 raise
-            answer = self.payment(existing)
-        return read_payment(answer)
+        payment, status = read_payment(self.payment(existing))
+        # Only the same debit, still on its way or collected, is this one; a payment cancelled or failed since, or
+        # for another amount, is not: said (and asked again every night) rather than taken for this debit.
+        if payment["status"] in NOT_COLLECTED or payment["amount"] != cents(amount):
+            raise BankError(f"GoCardless already has payment {existing} for this debit, {payment['status']}, "
+                            f"{status.amount} {status.currency}: cancel it at GoCardless or settle the installment "
+                            f"by hand", http_status=409)
+        return payment, status
 
     def check_connection(self):
         try:
