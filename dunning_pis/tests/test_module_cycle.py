@@ -15,6 +15,15 @@ def test_uninstall_then_reinstall(env):
     """Uninstalling leaves nothing of the addon behind; reinstalling brings all of it back."""
     module = env["ir.module.module"].search([("name", "=", "dunning_pis")])
     assert module.state == "installed", module.state
+    # Odoo refuses to uninstall a payment provider whose payments exist (account_payment's _remove_provider), as
+    # an accountant would want: the demo's payments by bank go first, as an administrator would have to do.
+    method = env["payment.provider"]._get_provider_payment_method("pay_by_bank")
+    demo_payments = env["account.payment"].search([("payment_method_id", "=", method.id)])
+    assert env["payment.provider"]._check_existing_payment(method) == bool(demo_payments)
+    env["payment.transaction"].search([("payment_id", "in", demo_payments.ids)]).payment_id = False
+    demo_payments.action_draft()
+    demo_payments.unlink()
+    env.cr.commit()
     uninstall(env.cr.dbname, module.id, module.name)
     env.cr.rollback()
     env.transaction.reset()
