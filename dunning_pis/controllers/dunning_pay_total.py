@@ -44,7 +44,7 @@ class DunningPayTotal(PayByBankController):
                 landing = f"/my/reminders/{communication_sudo.id}/pay_by_bank?access_token={access_token}"
                 redirect, values["error"] = self._start_pay_by_bank(
                     provider_sudo, total, moves_sudo, landing, bank=chosen, debtor_iban=debtor_iban,
-                    reference_prefix=communication_sudo.name)
+                    reference_prefix=communication_sudo.name, communication_sudo=communication_sudo)
                 if redirect:
                     return redirect
         return request.render("dunning_pis.pay_by_bank_page", self._page_values(values, provider_sudo))

@@ -129,10 +129,10 @@ class PayByBankController(PaymentPortal):
         )
 
     def _start_pay_by_bank(self, provider_sudo, amount, invoices_sudo, landing_route, bank=None, debtor_iban=None,
-                           reference_prefix=None):
+                           reference_prefix=None, communication_sudo=None):
         """Start a payment of ``amount`` for ``invoices_sudo``: (redirect to the bank, None) or (None, error).
         Without a bank, the payer is sent to the page where they choose theirs; ``reference_prefix`` names the
-        payment (by default Odoo's, from the invoices)."""
+        payment (by default Odoo's, from the invoices); ``communication_sudo`` is the reminder whose total it pays."""
         if invoices_sudo._pay_by_bank_in_progress():
             return None, self._in_progress_message()
         tx_sudo = self._create_transaction(
@@ -142,7 +142,8 @@ class PayByBankController(PaymentPortal):
             landing_route=landing_route, reference_prefix=reference_prefix,
             custom_create_values={"invoice_ids": [Command.set(invoices_sudo.ids)],
                                   "pay_by_bank_aspsp_id": bank.id if bank else False,
-                                  "pay_by_bank_debtor_iban": debtor_iban},
+                                  "pay_by_bank_debtor_iban": debtor_iban,
+                                  "dunning_communication_id": communication_sudo.id if communication_sudo else False},
         )
         values = tx_sudo._get_specific_rendering_values({})
         if values.get("api_url"):

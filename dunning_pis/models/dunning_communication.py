@@ -342,7 +342,8 @@ class DunningCommunication(models.Model):
         savepoint by ``_send``, so that the one at fault alone is put in error. Return whether it was done."""
         try:
             with self.env.cr.savepoint():
-                self._refresh_lines()
+                for company, communications in self.grouped("company_id").items():
+                    in_company_language(communications, company)._refresh_lines()
         except CONCURRENCY_ERRORS:
             raise
         except Exception:  # retried one by one, where the reason is recorded on the one at fault

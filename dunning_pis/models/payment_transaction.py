@@ -29,6 +29,10 @@ class PaymentTransaction(models.Model):
         "dunning.pay.by.bank.aspsp", string="Payer's bank", readonly=True, copy=False, ondelete="restrict",
     )
     pay_by_bank_debtor_iban = fields.Char(string="Payer's IBAN", readonly=True, copy=False)
+    dunning_communication_id = fields.Many2one(
+        "dunning.communication", string="Reminder paid", readonly=True, copy=False, index="btree_not_null",
+        help="The reminder whose total this payment pays, from its Pay by bank button.",
+    )
     pay_by_bank_status = fields.Char(
         string="Bank status", readonly=True, copy=False,
         help="The last ISO 20022 status the bank gave: a status never moves the transaction backwards.",
@@ -109,9 +113,10 @@ class PaymentTransaction(models.Model):
         return self.provider_id.pay_by_bank_service == "gocardless" and bool(plan) and plan._service_mandate_wanted()
 
     def _pay_by_bank_remittance(self):
-        """What the payee's bank statement shows: the invoice's payment reference, or for a payment of several
-        invoices the payment's own reference, which names them all in Odoo."""
-        if len(self.invoice_ids) != 1:
+        """What the payee's bank statement shows: the invoice's payment reference; for a reminder's total or a
+        payment of several invoices, the payment's own reference (the reminder's number, which its letter asks
+        the customer to quote)."""
+        if self.dunning_communication_id or len(self.invoice_ids) != 1:
             return self.reference
         return self.invoice_ids.payment_reference or self.invoice_ids.name or self.reference
 

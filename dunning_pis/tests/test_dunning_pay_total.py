@@ -112,3 +112,24 @@ class TestReminderPayTotal(PayByBankCommon):
         self.provider.state = "disabled"
         self.assertFalse(self.communication._pay_total_url())
         self.assertNotIn("dunning-pay-total", self.communication._letter_body(letter=False))
+
+    def test_a_reminder_of_one_invoice_is_quoted_too(self):
+        """A reminder claiming one invoice: its total paid by bank is still named after the reminder on the
+        customer's statement, as its letter asks; the invoice's own Pay link quotes the invoice (control)."""
+        customer = self.customer.copy({"name": "Une seule facture"})
+        invoice = self.invoice(120.0, partner=customer, due="2026-10-01")
+        run = self.env["dunning.run"].sudo().create({"company_id": self.company.id, "date": "2026-10-12"})
+        run.action_run()
+        communication = run.communication_ids.filtered(lambda c: c.partner_id == customer)
+        self.assertEqual(communication.line_ids.filtered("escalation").invoice_id, invoice)
+        self.approve(self.choose(communication._pay_total_url()).headers["Location"])
+        tx = self.transaction(invoice)
+        self.assertEqual((tx.dunning_communication_id, tx.reference), (communication, communication.name))
+        self.assertEqual(self.bank_payment(tx)["remittance"], communication.name)
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+
+        other = self.invoice(80.0, partner=customer, due="2026-10-01")
+        answer = self.choose(other.pay_by_bank_url)
+        self.assertEqual(answer.status_code, 303)
+        self.assertEqual(self.bank_payment(self.transaction(other))["remittance"],
+                         other.payment_reference or other.name)

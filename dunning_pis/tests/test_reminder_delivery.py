@@ -284,3 +284,17 @@ class TestReminderDelivery(DunningCommon):
         self.assertEqual(communication.state, "sent")
         self.assertIn("Relance « 1 jour de retard » envoyée par e-mail", invoice.message_ids[0].body)
         self.assertIn("did our invoice slip through?", self.smtp.messages[0]["subject"], "the email is English")
+
+    def test_a_reminder_paid_before_it_goes_out_says_so_in_the_company_language(self):
+        """Brought up to date by the cron's user before it goes out, the reminder of an invoice paid since
+        is cancelled and its chatter says why in French, as the company speaks French."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.company.partner_id.lang = "fr_FR"
+        invoice = self.invoice(self.consumer, 250.0, self.days(-3))
+        communication = self.run_dunning().communication_ids
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids,
+        ).create({"payment_date": self.days(0)})._create_payments()
+        communication.with_user(self.env.ref("base.user_root"))._send()
+        self.assertEqual(communication.state, "cancelled")
+        self.assertIn("Retiré, plus rien à relancer", communication.message_ids[0].body)
