@@ -26,20 +26,15 @@ API answer 503, garbage, or slowly.
 
 import argparse
 import base64
-import datetime
 import hashlib
 import html
 import json
 import re
 import secrets
-import sys
-import threading
 import time
 import uuid
-from collections import deque
 from decimal import Decimal
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
@@ -47,6 +42,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from . import http_signatures
+from .loopback import LoopbackSandbox, QuietHandler
 
 SCRIPTS = ("settle", "pending", "reject", "short", "silent", "twice")
 BROKEN = (None, "down", "garbage", "slow", "no_token")
@@ -64,8 +60,11 @@ class _PublicKey:
         return self._key
 
 
-class SandboxFintecture:
+class SandboxFintecture(LoopbackSandbox):
     """The service's state: its one application, tokens, sessions, scripts, what it received and sent."""
+
+    name = "sandbox-fintecture"
+    scripts_known = SCRIPTS
 
     def __init__(self, app_id, app_secret, public_key_pem, webhook_url=None, port=0):
         self.app_id, self.app_secret = app_id, app_secret
@@ -74,33 +73,7 @@ class SandboxFintecture:
         self.webhook_url = webhook_url
         self.tokens = {}
         self.sessions = {}
-        self.scripts = deque()
-        self.broken = None
-        self.slow_seconds = 12
-        self.calls, self.webhooks, self.errors = [], [], []
-        self.lock = threading.RLock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self.server.daemon_threads = True
-        self.server.sandbox = self
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self):
-        threading.Thread(target=self.server.serve_forever, name="sandbox-fintecture", daemon=True).start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def script(self, *outcomes):
-        unknown = set(outcomes) - set(SCRIPTS)
-        if unknown:
-            raise ValueError(f"unknown scripts {unknown}, known: {SCRIPTS}")
-        with self.lock:
-            self.scripts.extend(outcomes)
+        super().__init__(_Handler, port)
 
     # The service's own doings ------------------------------------------------------------------------
 
@@ -174,21 +147,8 @@ class _Refused(Exception):
         self.status, self.code = status, code
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server_version = "SandboxFintecture/1.0"
-
-    def log_message(self, *args):
-        return
-
-    @property
-    def sandbox(self):
-        return self.server.sandbox
-
-    def do_GET(self):
-        self._dispatch("GET")
-
-    def do_POST(self):
-        self._dispatch("POST")
 
     def _dispatch(self, method):  # noqa: PLR0911 (one answer per route)
         url = urlsplit(self.path)
@@ -330,12 +290,6 @@ class _Handler(BaseHTTPRequestHandler):
     def _json(self, status, payload):
         return self._send(status, json.dumps(payload).encode(), "application/json")
 
-    def _send(self, status, body, content_type):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
 
 def main(argv=None):
@@ -349,12 +303,7 @@ def main(argv=None):
     with open(options.public_key, encoding="ascii") as stream:
         public_key = stream.read()
     sandbox = SandboxFintecture(options.app_id, options.app_secret, public_key, options.webhook_url, options.port)
-    sys.stdout.write(f"Sandbox Fintecture on {sandbox.url}, started {datetime.datetime.now():%H:%M:%S}\n")
-    sys.stdout.flush()
-    try:
-        sandbox.server.serve_forever()
-    except KeyboardInterrupt:
-        sandbox.server.server_close()
+    sandbox.serve("Sandbox Fintecture")
 
 
 if __name__ == "__main__":

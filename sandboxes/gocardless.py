@@ -24,16 +24,13 @@ import hmac
 import html
 import json
 import secrets
-import sys
-import threading
 import time
-from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
 from . import service_shapes
+from .loopback import LoopbackSandbox, QuietHandler
 
 SCRIPTS = ("settle", "pending", "fail", "silent", "twice")
 BROKEN = (None, "down", "garbage", "slow")
@@ -50,9 +47,12 @@ def _id(prefix):
     return prefix + secrets.token_hex(6).upper()
 
 
-class SandboxGoCardless:
+class SandboxGoCardless(LoopbackSandbox):
     """The service's state: resources by id, the scripts of the next billing requests, what it received and
     sent (``calls``, ``webhooks``), and its own answers that the official client would not read (``errors``)."""
+
+    name = "sandbox-gocardless"
+    scripts_known = SCRIPTS
 
     def __init__(self, access_token="sandbox-access-token", webhook_secret="sandbox-webhook-secret",
                  webhook_url=None, port=0):
@@ -61,33 +61,8 @@ class SandboxGoCardless:
         self.webhook_url = webhook_url
         self.resources = {"billing_requests": {}, "billing_request_flows": {}, "payments": {}, "mandates": {}}
         self.idempotency = {}
-        self.scripts = deque()
-        self.broken = None
-        self.slow_seconds = 12
-        self.calls, self.webhooks, self.errors, self.events = [], [], [], []
-        self.lock = threading.RLock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        self.server.daemon_threads = True
-        self.server.sandbox = self
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self):
-        threading.Thread(target=self.server.serve_forever, name="sandbox-gocardless", daemon=True).start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def script(self, *outcomes):
-        unknown = set(outcomes) - set(SCRIPTS)
-        if unknown:
-            raise ValueError(f"unknown scripts {unknown}, known: {SCRIPTS}")
-        with self.lock:
-            self.scripts.extend(outcomes)
+        self.events = []
+        super().__init__(_Handler, port)
 
     # The service's own doings ------------------------------------------------------------------------
 
@@ -204,21 +179,8 @@ class _Refused(Exception):
         self.status, self.error_type, self.errors = status, error_type, errors or []
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server_version = "SandboxGoCardless/1.0"
-
-    def log_message(self, *args):
-        return
-
-    @property
-    def sandbox(self):
-        return self.server.sandbox
-
-    def do_GET(self):
-        self._dispatch("GET")
-
-    def do_POST(self):
-        self._dispatch("POST")
 
     def _dispatch(self, method):
         url = urlsplit(self.path)
@@ -391,12 +353,6 @@ class _Handler(BaseHTTPRequestHandler):
                 self.sandbox.errors.append(f"{self.command} {self.path} → {status}: not in gocardless-pro: {unknown}")
         return self._send(status, json.dumps(payload).encode(), "application/json")
 
-    def _send(self, status, body, content_type):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
 
 def _public(resource):
@@ -411,12 +367,7 @@ def main(argv=None):
     parser.add_argument("--webhook-url")
     options = parser.parse_args(argv)
     sandbox = SandboxGoCardless(options.access_token, options.webhook_secret, options.webhook_url, options.port)
-    sys.stdout.write(f"Sandbox GoCardless on {sandbox.url}, started {datetime.datetime.now():%H:%M:%S}\n")
-    sys.stdout.flush()
-    try:
-        sandbox.server.serve_forever()
-    except KeyboardInterrupt:
-        sandbox.server.server_close()
+    sandbox.serve("Sandbox GoCardless")
 
 
 if __name__ == "__main__":
