@@ -306,7 +306,15 @@ class DunningCommunication(models.Model):
         communication sent meanwhile is no longer queued. A row changed by a transaction that committed
         after this one began fails to serialise, and the whole transaction is retried.
         """
-        locked = self.try_lock_for_update(allow_referencing=True)
+        if not self.ids:
+            return self.browse()
+        # As Odoo's try_lock_for_update, without logging as an error the serialisation failure of a race lost
+        # to another worker, which the send cron expects: it rolls back and looks again.
+        self.env.cr.execute(SQL(
+            "SELECT id FROM dunning_communication WHERE id IN %s FOR NO KEY UPDATE SKIP LOCKED", tuple(self.ids),
+        ), log_exceptions=False)
+        locked_ids = {record_id for (record_id,) in self.env.cr.fetchall()}
+        locked = self.filtered(lambda communication: communication.id in locked_ids)
         locked.invalidate_recordset(["state"])
         return locked.filtered(lambda c: c.state == "queued")
 
