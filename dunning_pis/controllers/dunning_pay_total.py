@@ -3,7 +3,6 @@ from odoo.http import request
 
 from odoo.addons.payment import utils as payment_utils
 
-from ..models.payment_provider import BankChoiceError
 from .pay_by_bank import PayByBankController
 
 
@@ -33,18 +32,11 @@ class DunningPayTotal(PayByBankController):
         else:
             values["can_pay"] = True
         if values["can_pay"] and request.httprequest.method == "POST":
-            try:
-                chosen, debtor_iban = self._chosen_bank(provider_sudo, bank, iban)
-            except BankChoiceError as error:
-                values.update(self._choice_error(error, provider_sudo, invoices_sudo[:1], total,
-                                                 reference=communication_sudo.name))
-            else:
-                # The payment is referenced by the reminder, as its letter asks the customer to quote it, rather
-                # than by the names of all its invoices (longer than the 35 characters of an end-to-end id).
-                landing = f"/my/reminders/{communication_sudo.id}/pay_by_bank?access_token={access_token}"
-                redirect, values["error"] = self._start_pay_by_bank(
-                    provider_sudo, total, moves_sudo, landing, bank=chosen, debtor_iban=debtor_iban,
-                    reference_prefix=communication_sudo.name, communication_sudo=communication_sudo)
-                if redirect:
-                    return redirect
+            # The payment is referenced by the reminder, as its letter asks the customer to quote it, rather than
+            # by the names of all its invoices (longer than the 35 characters of an end-to-end id).
+            landing = f"/my/reminders/{communication_sudo.id}/pay_by_bank?access_token={access_token}"
+            redirect = self._pay_from_page(values, provider_sudo, total, moves_sudo, landing, bank, iban,
+                                           reference=communication_sudo.name, communication_sudo=communication_sudo)
+            if redirect:
+                return redirect
         return request.render("dunning_pis.pay_by_bank_page", self._page_values(values, provider_sudo))

@@ -46,17 +46,10 @@ class PayByBankController(PaymentPortal):
         else:
             values["can_pay"] = True
         if values["can_pay"] and request.httprequest.method == "POST":
-            try:
-                chosen, debtor_iban = self._chosen_bank(provider_sudo, bank, iban)
-            except BankChoiceError as error:
-                values.update(self._choice_error(error, provider_sudo, invoice_sudo, amount))
-            else:
-                redirect, values["error"] = self._start_pay_by_bank(
-                    provider_sudo, amount, invoice_sudo, invoice_sudo.get_portal_url(), bank=chosen,
-                    debtor_iban=debtor_iban,
-                )
-                if redirect:
-                    return redirect
+            redirect = self._pay_from_page(values, provider_sudo, amount, invoice_sudo, invoice_sudo.get_portal_url(),
+                                           bank, iban)
+            if redirect:
+                return redirect
         return request.render("dunning_pis.pay_by_bank_page", self._page_values(values, provider_sudo))
 
     @http.route(BANK_PAGE_URL, type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=False)
@@ -127,6 +120,22 @@ class PayByBankController(PaymentPortal):
         return request.env._(
             "A payment by bank is already on its way: the invoice is settled as soon as your bank confirms it.",
         )
+
+    def _pay_from_page(self, values, provider_sudo, amount, moves_sudo, landing_route, bank, iban,
+                       reference=None, communication_sudo=None):
+        """The payer's answer on a pay-by-bank page (an invoice's, a reminder's total): the redirect to their
+        bank, or None with what went wrong in ``values``. ``reference`` names the payment (see
+        ``_start_pay_by_bank``) and is the one to quote on an ordinary transfer instead."""
+        try:
+            chosen, debtor_iban = self._chosen_bank(provider_sudo, bank, iban)
+        except BankChoiceError as error:
+            values.update(self._choice_error(error, provider_sudo, values["invoice"], amount, reference=reference))
+            return None
+        redirect, values["error"] = self._start_pay_by_bank(
+            provider_sudo, amount, moves_sudo, landing_route, bank=chosen, debtor_iban=debtor_iban,
+            reference_prefix=reference, communication_sudo=communication_sudo,
+        )
+        return redirect
 
     def _start_pay_by_bank(self, provider_sudo, amount, invoices_sudo, landing_route, bank=None, debtor_iban=None,
                            reference_prefix=None, communication_sudo=None):
