@@ -13,6 +13,7 @@ from decimal import Decimal
 from odoo import fields, sql_db
 from odoo.tools import SQL
 
+from odoo.addons.dunning_pis.models.dunning_ledger_report import without_jit
 from odoo.addons.dunning_pis.receivables.payment_behaviour import Behaviour, assess
 
 company = env.ref("base.main_company")
@@ -36,8 +37,10 @@ def timed(name, function, runs=3):
 
 
 def fetch(query):
-    env.cr.execute(query)
-    return env.cr.fetchall()
+    """A statement of the payment figures, run as the addon runs them (without JIT compilation)."""
+    with without_jit(env.cr):
+        env.cr.execute(query)
+        return env.cr.fetchall()
 
 
 cr = env.cr
@@ -48,6 +51,8 @@ cr.execute("SELECT COUNT(*) FROM account_partial_reconcile")
 results["partial_reconciliations"] = cr.fetchone()[0]
 cr.execute("SELECT COUNT(*) FROM dunning_line WHERE state = 'sent'")
 results["reminder_lines_sent"] = cr.fetchone()[0]
+cr.execute("SELECT current_setting('jit')")
+results["postgresql_jit"] = cr.fetchone()[0]
 
 # Aged balance: the dashboard's buckets, the pivot per customer and age, a list page; against the Python
 # definition it reproduces (the customers' positions) and Odoo's floor (open receivable per customer).

@@ -1,3 +1,4 @@
+from . import dunning_ledger_report
 from . import dunning_level
 from . import dunning_policy
 from . import dunning_interest_rate

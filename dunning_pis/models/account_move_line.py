@@ -25,6 +25,15 @@ class AccountMoveLine(models.Model):
     # The customer's account ------------------------------------------------------------------
 
     @api.model
+    def _dunning_receivable_sql(self, alias="aml"):
+        """``<alias>.account_id IN (the receivable accounts)``, the ids written out so that PostgreSQL estimates
+        the lines from ``account_id``'s statistics: joined on ``account_type``, it took the receivable lines for
+        1 % of a ledger where they are 40 %, and planned nested loops over 100,000 items (bench/cockpit.py)."""
+        accounts = self.env["account.account"].sudo().with_context(active_test=False).search(
+            [("account_type", "=", "asset_receivable")])
+        return SQL("%s IN %s", SQL.identifier(alias, "account_id"), tuple(accounts.ids) or (0,))
+
+    @api.model
     def _dunning_positions(self, company, on_date, partner_ids=None, ledger_date=None):
         """{customer id: Position} of ``company``'s customers with open receivable items, claimed as of
         ``on_date``, as the ledger stands with the entries dated up to ``ledger_date`` (``on_date``)."""

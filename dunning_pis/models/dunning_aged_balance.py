@@ -37,6 +37,7 @@ class DunningAgedBalance(models.Model):
     """
 
     _name = "dunning.aged.balance"
+    _inherit = ["dunning.ledger.report"]
     _description = "Aged balance"
     _auto = False
     _order = "company_id, partner_id, due_date, id"
@@ -123,11 +124,9 @@ class DunningAgedBalance(models.Model):
                             WHEN move.dunning_promise_date >= %(date)s THEN 'promised'
                             ELSE 'claimable' END AS status
                   FROM account_move_line aml
-                  JOIN account_account account ON account.id = aml.account_id
                   JOIN account_move move ON move.id = aml.move_id
                   JOIN res_partner partner ON partner.id = aml.partner_id
-                 WHERE aml.company_id IN %(companies)s AND aml.parent_state = 'posted'
-                   AND account.account_type = 'asset_receivable'
+                 WHERE aml.company_id IN %(companies)s AND aml.parent_state = 'posted' AND %(receivable)s
                    AND aml.reconciled IS NOT TRUE AND aml.amount_residual != 0 AND aml.date <= %(date)s
             ),
             items AS (
@@ -236,6 +235,7 @@ class DunningAgedBalance(models.Model):
             """,
             transit=SQL("VALUES %s", transit_rows) if transit else SQL("SELECT 0, 0::numeric WHERE FALSE"),
             date=on_date, companies=tuple(companies.ids) or (0,),
+            receivable=self.env["account.move.line"]._dunning_receivable_sql(),
         )
 
     @api.model

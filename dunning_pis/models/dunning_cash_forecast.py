@@ -26,6 +26,7 @@ class DunningCashForecast(models.Model):
     """
 
     _name = "dunning.cash.forecast"
+    _inherit = ["dunning.ledger.report"]
     _description = "Cash-in forecast"
     _auto = False
     _order = "date, partner_id, id"

@@ -20,6 +20,7 @@ class DunningCollectionReport(models.Model):
     """
 
     _name = "dunning.collection.report"
+    _inherit = ["dunning.ledger.report"]
     _description = "Collections by channel"
     _auto = False
     _order = "date desc, id desc"

@@ -12,6 +12,7 @@ from odoo.tools import SQL, format_date, formatLang
 from ..receivables import payment_behaviour
 from ..receivables.payment_behaviour import Behaviour, assess
 from .dunning_aged_balance import PROFILES
+from .dunning_ledger_report import without_jit
 
 _logger = logging.getLogger(__name__)
 
@@ -135,35 +136,44 @@ class DunningPaymentBehaviour(models.Model):
         """Rows (company_id, partner_id, point, balance, dso, capped): the DSO by countback on each day of
         ``points``, per customer (or per company, partner_id NULL)."""
         group = SQL("partner.commercial_partner_id") if per_customer else SQL("NULL::int")
+        receivable = SQL(
+            """
+                  FROM account_move_line aml
+                  JOIN res_partner partner ON partner.id = aml.partner_id
+                 WHERE aml.company_id IN %(companies)s AND aml.parent_state = 'posted' AND %(receivable)s
+                   AND aml.date <= %(last)s %(partner_filter)s
+            """,
+            companies=tuple(companies.ids), last=max(points),
+            receivable=self.env["account.move.line"]._dunning_receivable_sql(),
+            partner_filter=SQL(
+                "AND aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN %s)",
+                tuple(partner_ids)) if partner_ids else SQL(),
+        )
         return SQL(
             """
             WITH points(point) AS (VALUES %(points)s),
-            movements AS (
+            sales AS (
                 SELECT aml.company_id, %(group)s AS partner_id, date_trunc('month', aml.date)::date AS month,
-                       SUM(aml.balance) AS amount,
-                       SUM(aml.balance) FILTER (WHERE journal.type = 'sale' AND aml.balance > 0) AS sales
-                  FROM account_move_line aml
-                  JOIN account_account account ON account.id = aml.account_id
-                  JOIN account_journal journal ON journal.id = aml.journal_id
-                  JOIN res_partner partner ON partner.id = aml.partner_id
-                 WHERE aml.company_id IN %(companies)s AND aml.parent_state = 'posted'
-                   AND account.account_type = 'asset_receivable' AND aml.date <= %(last)s %(partner_filter)s
-              GROUP BY 1, 2, 3
+                       %(sales)s AS sales
+                       %(receivable)s
+                   AND aml.balance > 0 AND aml.date >= %(first_month)s
+                   AND aml.journal_id IN (SELECT id FROM account_journal WHERE type = 'sale')
+                   %(by_month)s
             ),
             balances AS (%(balances)s),
             steps AS (
-                SELECT balance.company_id, balance.partner_id, balance.point, balance.balance, movement.month,
-                       movement.sales,
-                       SUM(movement.sales) OVER (PARTITION BY balance.company_id, balance.partner_id, balance.point
-                                                 ORDER BY movement.month DESC) AS used,
-                       LEAST(balance.point, (movement.month + interval '1 month' - interval '1 day')::date) AS stop
+                SELECT balance.company_id, balance.partner_id, balance.point, balance.balance, sale.month,
+                       SUM(sale.sales) OVER (PARTITION BY balance.company_id, balance.partner_id, balance.point,
+                                                          sale.month) AS sales,
+                       SUM(sale.sales) OVER (PARTITION BY balance.company_id, balance.partner_id, balance.point
+                                             ORDER BY sale.month DESC) AS used,
+                       LEAST(balance.point, (sale.month + interval '1 month' - interval '1 day')::date) AS stop
                   FROM balances balance
-                  JOIN movements movement
-                       ON movement.company_id = balance.company_id
-                      AND COALESCE(movement.partner_id, 0) = COALESCE(balance.partner_id, 0)
-                      AND movement.month <= date_trunc('month', balance.point)
-                      AND movement.month > date_trunc('month', balance.point) - %(lookback)s * interval '1 month'
-                      AND movement.sales > 0
+                  JOIN sales sale
+                       ON sale.company_id = balance.company_id
+                      AND COALESCE(sale.partner_id, 0) = COALESCE(balance.partner_id, 0)
+                      AND sale.month <= date_trunc('month', balance.point)
+                      AND sale.month > date_trunc('month', balance.point) - %(lookback)s * interval '1 month'
                  WHERE balance.balance > 0
             ),
             crossing AS (
@@ -184,16 +194,28 @@ class DunningPaymentBehaviour(models.Model):
                            AND COALESCE(crossing.partner_id, 0) = COALESCE(balance.partner_id, 0)
                            AND crossing.point = balance.point
             """,
-            points=SQL(", ").join(SQL("(%s::date)", point) for point in points), group=group,
-            # On one day, the balance is all the movements (none is later); on several, each day's own.
+            points=SQL(", ").join(SQL("(%s::date)", point) for point in points), group=group, receivable=receivable,
+            # A customer's sales are its invoices, summed by month in the windows of ``steps`` (each month's own
+            # and those up to it, from the last): a sort of the invoices costs less than grouping them first.
+            # A company's are summed by month at once.
+            sales=SQL("aml.balance") if per_customer else SQL("SUM(aml.balance)"),
+            by_month=SQL() if per_customer else SQL("GROUP BY 1, 2, 3"),
+            first_month=min(points).replace(day=1) - relativedelta(months=DSO_LOOKBACK_MONTHS - 1),
+            # On one day, the balance is every line's; on several, each day's own from the months' movements.
             balances=SQL(
                 """
-                SELECT company_id, partner_id, %s::date AS point, SUM(amount) AS balance
-                  FROM movements
+                SELECT aml.company_id, %(group)s AS partner_id, %(point)s::date AS point, SUM(aml.balance) AS balance
+                       %(receivable)s
               GROUP BY 1, 2
-                """, points[0],
+                """, group=group, point=points[0], receivable=receivable,
             ) if len(points) == 1 else SQL(
                 """
+                WITH movements AS (
+                    SELECT aml.company_id, %(group)s AS partner_id, date_trunc('month', aml.date)::date AS month,
+                           SUM(aml.balance) AS amount
+                           %(receivable)s
+                  GROUP BY 1, 2, 3
+                )
                 SELECT who.company_id, who.partner_id, points.point, COALESCE(SUM(movement.amount), 0) AS balance
                   FROM (SELECT DISTINCT company_id, partner_id FROM movements) who
             CROSS JOIN points
@@ -202,34 +224,32 @@ class DunningPaymentBehaviour(models.Model):
                       AND COALESCE(movement.partner_id, 0) = COALESCE(who.partner_id, 0)
                       AND movement.month <= date_trunc('month', points.point)
               GROUP BY 1, 2, 3
-                """,
+                """, group=group, receivable=receivable,
             ),
-            companies=tuple(companies.ids), last=max(points), lookback=DSO_LOOKBACK_MONTHS,
-            partner_filter=SQL(
-                "AND aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN %s)",
-                tuple(partner_ids)) if partner_ids else SQL(),
+            lookback=DSO_LOOKBACK_MONTHS,
         )
 
     @api.model
     def _payments_sql(self, companies, since=None, until=None):
-        """Rows (id, company_id, partner_id, move_id, item_id, payment_move_id, amount, date, days_late, charges) of
-        the payments matched with customer invoices, one per partial reconciliation, dated after ``since`` and up
-        to ``until`` when given. Credit notes (what a sales journal credits) and exchange differences are not
-        payments; ``charges`` tells a charges invoice (its lateness is no debt the customer ran late on)."""
+        """Rows (id, company_id, partner_id, move_id, item_id, payment_move_id, amount, date, days_late, charges,
+        invoice_paid) of the payments matched with customer invoices, one per partial reconciliation, dated after
+        ``since`` and up to ``until`` when given. Credit notes (what a sales journal credits) and exchange
+        differences are not payments; ``charges`` tells a charges invoice (its lateness is no debt the customer
+        ran late on), ``invoice_paid`` an invoice paid in full."""
         return SQL(
             """
             SELECT partial.id, item.company_id, partner.commercial_partner_id AS partner_id, item.move_id,
                    item.id AS item_id, payment.move_id AS payment_move_id, partial.amount, partial.max_date AS date,
                    partial.max_date - COALESCE(item.date_maturity, item.date) AS days_late,
-                   COALESCE(invoice.dunning_charges_kind, '') != '' AS charges
+                   invoice.dunning_charges_kind IS NOT NULL AND invoice.dunning_charges_kind != '' AS charges,
+                   invoice.payment_state IN ('paid', 'in_payment') AS invoice_paid
               FROM account_partial_reconcile partial
               JOIN account_move_line item ON item.id = partial.debit_move_id
-              JOIN account_account account ON account.id = item.account_id
               JOIN account_move invoice ON invoice.id = item.move_id
               JOIN res_partner partner ON partner.id = item.partner_id
               JOIN account_move_line payment ON payment.id = partial.credit_move_id
               JOIN account_journal payment_journal ON payment_journal.id = payment.journal_id
-             WHERE item.company_id IN %(companies)s AND account.account_type = 'asset_receivable'
+             WHERE item.company_id IN %(companies)s AND %(receivable)s
                AND item.parent_state = 'posted' AND payment.parent_state = 'posted'
                AND invoice.move_type = 'out_invoice' AND payment_journal.type != 'sale'
                AND NOT EXISTS (SELECT 1 FROM account_partial_reconcile exchange
@@ -237,6 +257,7 @@ class DunningPaymentBehaviour(models.Model):
                %(since)s %(until)s
             """,
             companies=tuple(companies.ids) or (0,),
+            receivable=self.env["account.move.line"]._dunning_receivable_sql("item"),
             since=SQL("AND partial.max_date > %s", since) if since else SQL(),
             until=SQL("AND partial.max_date <= %s", until) if until else SQL(),
         )
@@ -257,10 +278,9 @@ class DunningPaymentBehaviour(models.Model):
               GROUP BY company_id, partner_id
             ),
             paid_invoices AS (
-                SELECT paid.company_id, paid.partner_id, paid.move_id, MAX(paid.date) AS paid_on
+                SELECT company_id, partner_id, move_id, MAX(date) AS paid_on
                   FROM paid
-                  JOIN account_move invoice ON invoice.id = paid.move_id
-                 WHERE invoice.payment_state IN ('paid', 'in_payment')
+                 WHERE invoice_paid
               GROUP BY 1, 2, 3
             ),
             reminded AS (
@@ -312,17 +332,18 @@ class DunningPaymentBehaviour(models.Model):
             raise UserError(self.env._("The payment figures are being refreshed already: try again in a minute."))
         self.env.flush_all()
         self.env.cr.execute(SQL("DELETE FROM dunning_payment_behaviour WHERE company_id IN %s", tuple(companies.ids)))
-        self.env.cr.execute(SQL(
-            """
-            INSERT INTO dunning_payment_behaviour (
-                company_id, partner_id, receivable_amount, dso_days, dso_capped, paid_amount, avg_days_late,
-                on_time_share, paid_invoice_count, reminders_per_invoice, overdue_amount, overdue_days, date)
-            SELECT figures.*, %(date)s FROM (%(figures)s) figures
-         RETURNING id, company_id, paid_amount, avg_days_late, on_time_share, reminders_per_invoice, overdue_amount,
-                   overdue_days
-            """, figures=self._figures_sql(companies, on_date), date=on_date,
-        ))
-        rows = self.env.cr.fetchall()
+        with without_jit(self.env.cr):
+            self.env.cr.execute(SQL(
+                """
+                INSERT INTO dunning_payment_behaviour (
+                    company_id, partner_id, receivable_amount, dso_days, dso_capped, paid_amount, avg_days_late,
+                    on_time_share, paid_invoice_count, reminders_per_invoice, overdue_amount, overdue_days, date)
+                SELECT figures.*, %(date)s FROM (%(figures)s) figures
+             RETURNING id, company_id, paid_amount, avg_days_late, on_time_share, reminders_per_invoice,
+                       overdue_amount, overdue_days
+                """, figures=self._figures_sql(companies, on_date), date=on_date,
+            ))
+            rows = self.env.cr.fetchall()
         thresholds = {company.id: company._dunning_profile_thresholds() for company in companies}
         profiles = defaultdict(list)
         for row_id, company_id, *figures in rows:
@@ -349,12 +370,13 @@ class DunningPaymentBehaviour(models.Model):
     @api.model
     def _refresh_trends(self, companies, on_date):
         self.env.cr.execute(SQL("DELETE FROM dunning_dso_month WHERE company_id IN %s", tuple(companies.ids)))
-        self.env.cr.execute(SQL(
-            """
-            INSERT INTO dunning_dso_month (company_id, date, receivable_amount, dso_days, dso_capped)
-            SELECT company_id, point, balance, dso, capped FROM (%s) trend
-            """, self._dso_sql(companies, self._trend_points(on_date), per_customer=False),
-        ))
+        with without_jit(self.env.cr):
+            self.env.cr.execute(SQL(
+                """
+                INSERT INTO dunning_dso_month (company_id, date, receivable_amount, dso_days, dso_capped)
+                SELECT company_id, point, balance, dso, capped FROM (%s) trend
+                """, self._dso_sql(companies, self._trend_points(on_date), per_customer=False),
+            ))
         self.env["dunning.dso.month"].invalidate_model()
 
     def _apply_profiles(self):
@@ -394,9 +416,10 @@ class DunningPaymentBehaviour(models.Model):
         """[(day, DSO, capped)] of ``customer`` over the twelve months to ``on_date``, computed on the spot."""
         on_date = on_date or fields.Date.context_today(self)
         self.env.flush_all()
-        self.env.cr.execute(self._dso_sql(company, self._trend_points(on_date), partner_ids=customer.ids))
-        found = {point: (float(dso), capped)
-                 for _company, _partner, point, _balance, dso, capped in self.env.cr.fetchall()}
+        with without_jit(self.env.cr):
+            self.env.cr.execute(self._dso_sql(company, self._trend_points(on_date), partner_ids=customer.ids))
+            found = {point: (float(dso), capped)
+                     for _company, _partner, point, _balance, dso, capped in self.env.cr.fetchall()}
         return [(point, *found.get(point, (0.0, False))) for point in self._trend_points(on_date)]
 
     @api.model
