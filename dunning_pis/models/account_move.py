@@ -37,7 +37,7 @@ class AccountMove(models.Model):
     dunning_dispute_note = fields.Text(string="Dispute details", copy=False)
     dunning_dispute_date = fields.Date(string="Disputed on", copy=False)
     dunning_promise_date = fields.Date(
-        string="Promised payment date", copy=False, tracking=True,
+        string="Promised payment date", copy=False, tracking=True, index="btree_not_null",
         help="Dunning waits until this date and resumes the day after if the invoice is still unpaid.",
     )
     dunning_promise_amount = fields.Monetary(string="Promised amount", copy=False, tracking=True)
@@ -64,6 +64,9 @@ class AccountMove(models.Model):
         string="Pay-by-bank link", compute="_compute_pay_by_bank",
         help="The page where the customer pays this invoice by bank transfer approved in their bank.",
     )
+
+    # The cockpit counts the disputed invoices (and reads the promises by date) on every screen it opens.
+    _dunning_disputed_idx = models.Index("(company_id) WHERE dunning_disputed")
 
     @api.depends("dunning_plan_ids.state")
     def _compute_dunning_active_plan(self):

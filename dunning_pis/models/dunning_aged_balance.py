@@ -239,6 +239,16 @@ class DunningAgedBalance(models.Model):
         )
 
     @api.model
+    def _bucket_sql(self, on_date, alias="row"):
+        """SQL of the bucket, on ``on_date``, of the row ``alias`` of ``_items_sql``."""
+        due_date = SQL.identifier(alias, "due_date")
+        return SQL("CASE WHEN %s = 'credit' THEN %s ELSE CASE %s END END", SQL.identifier(alias, "kind"), CREDIT_BUCKET,
+                   SQL(" ").join(
+                       SQL("WHEN %s - %s BETWEEN %s AND %s THEN %s", on_date, due_date,
+                           -100000 if first is None else first, 100000 if last is None else last, bucket)
+                       for bucket, first, last in AGE_BUCKETS))
+
+    @api.model
     def _rows_sql(self, companies, on_date):
         """The rows of the report: each item and each credit with its age, whom it is to, and the customer's
         dunning settings in the item's company (its own, else from its payer profile, else the company's)."""
@@ -249,11 +259,6 @@ class DunningAgedBalance(models.Model):
                 for name in ("dunning_policy_id", "dunning_controller_id")))
             for company in companies
         ) if companies else SQL("(0, NULL::int, NULL::int)")
-        buckets = SQL(" ").join(
-            SQL("WHEN %s - row.due_date BETWEEN %s AND %s THEN %s", on_date,
-                -100000 if first is None else first, 100000 if last is None else last, bucket)
-            for bucket, first, last in AGE_BUCKETS
-        )
         return SQL(
             """
             WITH rows AS (%(items)s),
@@ -269,7 +274,7 @@ class DunningAgedBalance(models.Model):
             SELECT row.id, row.id AS move_line_id, row.company_id, company.currency_id, row.partner_id, row.move_id,
                    move.invoice_date, row.due_date,
                    CASE WHEN row.kind = 'item' THEN %(date)s - row.due_date ELSE 0 END AS days_late,
-                   CASE WHEN row.kind = 'credit' THEN %(credit)s %(buckets)s END AS bucket,
+                   %(bucket)s AS bucket,
                    row.status, row.currency_id AS item_currency_id, row.residual_currency AS amount_currency,
                    row.residual AS amount_residual, -row.transit AS transit_amount,
                    CASE WHEN row.kind = 'item' THEN -row.credits ELSE row.credits END AS credit_amount,
@@ -299,7 +304,7 @@ class DunningAgedBalance(models.Model):
          LEFT JOIN levels ON levels.move_line_id = row.id
             """,
             items=self._items_sql(companies, on_date), defaults=defaults, active=ACTIVE_STATES, date=on_date,
-            credit=CREDIT_BUCKET, buckets=SQL("ELSE CASE %s END", buckets),
+            bucket=self._bucket_sql(on_date),
         )
 
     # Drill-down ------------------------------------------------------------------------------

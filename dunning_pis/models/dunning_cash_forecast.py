@@ -53,7 +53,9 @@ class DunningCashForecast(models.Model):
         return self._rows_sql(self.env.companies, today)
 
     @api.model
-    def _rows_sql(self, companies, today):
+    def _rows_sql(self, companies, today, items=None):
+        """The expected receipts; ``items``: a query of the aged items (``dunning.aged.balance._items_sql``)
+        already computed, to read instead of computing them."""
         first_week = today - timedelta(days=today.weekday())
         horizon = first_week + timedelta(weeks=FORECAST_WEEKS)
         installments = self._installment_rows(companies, today)
@@ -105,7 +107,8 @@ class DunningCashForecast(models.Model):
               JOIN res_company company ON company.id = rows.company_id
              WHERE rows.amount > 0 AND rows.date < %(horizon)s
             """,
-            aged=self.env["dunning.aged.balance"]._items_sql(companies, today), companies=tuple(companies.ids) or (0,),
+            aged=items or self.env["dunning.aged.balance"]._items_sql(companies, today),
+            companies=tuple(companies.ids) or (0,),
             today=today, tomorrow=today + timedelta(days=1), horizon=horizon,
             transit_dates=SQL("VALUES %s", SQL(", ").join(SQL("(%s, %s::date)", *row) for row in transit_dates))
             if transit_dates else SQL("SELECT 0, NULL::date WHERE FALSE"),

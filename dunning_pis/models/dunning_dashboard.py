@@ -12,6 +12,7 @@ from .dunning_aged_balance import BUCKETS
 from .dunning_cash_forecast import FORECAST_WEEKS
 from .dunning_collection_report import CHANNELS
 from .dunning_communication import OPEN_PAYMENT_STATES
+from .dunning_ledger_report import without_jit
 
 CHANNEL_MONTHS = 12
 AGED_FIELDS = {"0_not_due": "aged_not_due", "1_30": "aged_1_30", "31_60": "aged_31_60", "61_90": "aged_61_90",
@@ -79,25 +80,58 @@ class DunningDashboard(models.Model):
         today = fields.Date.context_today(self)
         for board in self:
             company = board.company_id
-            board.update(board._aged_figures(company))
+            board.update(board._ledger_figures(company))
             board.update(board._behaviour_figures(company))
-            board.update(board._forecast_figures(company, today))
             board.update(board._promise_figures(company, today))
             board.update(board._channel_figures(company, today))
 
-    def _aged_figures(self, company):
-        # One pass over the aged balance (its SQL is the costly part): per customer and age, summed here.
-        by_bucket, overdue_by_customer = defaultdict(float), defaultdict(float)
-        for partner, bucket, net, overdue in self._reports(company, "dunning.aged.balance")._read_group(
-                [], ["partner_id", "bucket"], ["net_amount:sum", "overdue_amount:sum"]):
-            by_bucket[bucket] += net
-            overdue_by_customer[partner] += overdue
+    def _ledger_figures(self, company):
+        """The aged balance by age and the forecast by week, from one evaluation of the aged items (the costly
+        part of both reports), summed in the statement that computes them: read through the ORM, each report
+        computed them again. ``company`` is one of the user's (the cards are), as the reports' rules ask."""
+        Aged = self._reports(company, "dunning.aged.balance")
+        Forecast = self._reports(company, "dunning.cash.forecast")
+        Aged.check_access("read")
+        Forecast.check_access("read")
+        on_date = Aged._on_date()
+        self.env.flush_all()
+        with without_jit(self.env.cr):
+            self.env.cr.execute(SQL(
+                """
+                WITH aged_items AS MATERIALIZED (%(items)s),
+                forecast AS (%(forecast)s)
+                SELECT 'age', %(bucket)s, NULL::date, SUM(item.net), 0 FROM aged_items item GROUP BY 2
+                 UNION ALL
+                SELECT 'overdue', NULL, NULL, COALESCE(SUM(amount), 0), COUNT(*) FILTER (WHERE amount > 0)
+                  FROM (SELECT SUM(net) AS amount FROM aged_items
+                         WHERE kind = 'item' AND due_date < %(date)s GROUP BY partner_id) customer
+                 UNION ALL
+                SELECT 'week', source, week, SUM(amount), 0 FROM forecast GROUP BY source, week
+                """,
+                items=Aged._items_sql(company, on_date), bucket=Aged._bucket_sql(on_date, "item"), date=on_date,
+                forecast=Forecast._rows_sql(company, on_date, items=SQL("SELECT * FROM aged_items")),
+            ))
+            rows = self.env.cr.fetchall()
+        by_bucket, by_week, overdue, late, overdue_customers = {}, defaultdict(float), 0.0, 0.0, 0
+        for kind, key, week, amount, count in rows:
+            if kind == "age":
+                by_bucket[key] = float(amount)
+            elif kind == "overdue":
+                overdue, overdue_customers = float(amount), count
+            elif key == "overdue":
+                late += float(amount)
+            else:
+                by_week[week] += float(amount)
+        return {**self._aged_values(by_bucket, overdue, overdue_customers),
+                **self._forecast_values(by_week, late, on_date)}
+
+    def _aged_values(self, by_bucket, overdue, overdue_customers):
         labels = dict(BUCKETS)
         return {
             **{name: by_bucket.get(bucket, 0.0) for bucket, name in AGED_FIELDS.items()},
             "open_amount": sum(by_bucket.values()),
-            "overdue_amount": sum(overdue_by_customer.values()),
-            "overdue_customer_count": sum(1 for amount in overdue_by_customer.values() if amount > 0),
+            "overdue_amount": overdue,
+            "overdue_customer_count": overdue_customers,
             "aged_graph": json.dumps([{"key": self.env._("Aged balance"), "is_sample_data": False, "values": [
                 {"label": labels[bucket], "value": round(by_bucket.get(bucket, 0.0), 2),
                  "type": "future" if bucket == "0_not_due" else "past"}
@@ -121,20 +155,13 @@ class DunningDashboard(models.Model):
             "bad_count": profiles.get("bad", 0),
         }
 
-    def _forecast_figures(self, company, today):
-        by_week, overdue = defaultdict(float), 0.0
-        for source, week, amount in self._reports(company, "dunning.cash.forecast")._read_group(
-                [], ["source", "week:day"], ["amount:sum"]):
-            if source == "overdue":
-                overdue += amount
-            else:
-                by_week[week] += amount
+    def _forecast_values(self, by_week, late, today):
         first = today - timedelta(days=today.weekday())
         weeks = [first + timedelta(weeks=week) for week in range(FORECAST_WEEKS)]
         return {
             "forecast_amount": sum(by_week.values()),
             "forecast_week_amount": by_week.get(first, 0.0),
-            "forecast_overdue_amount": overdue or 0.0,
+            "forecast_overdue_amount": late,
             "forecast_graph": json.dumps([{"key": self.env._("Expected receipts"), "is_sample_data": False, "values": [
                 {"label": format_date(self.env, week, date_format="d MMM"), "value": round(by_week.get(week, 0.0), 2),
                  "type": "future"} for week in weeks

@@ -206,6 +206,18 @@ class TestCockpitAgedBalance(CockpitCommon):
         self.assertIn(["Import Export SAS", self.inv5.name, "> 90 days", 400.0], data)
         self.assertEqual(len(data), 11)
 
+    def test_the_dashboard_shows_the_ages_of_the_report(self):
+        """The dashboard's cards sum the aged items in the statement that ages them (once for the ages and the
+        forecast): the buckets above; 3,800 overdue (4,450 less 800 not due and the credit row of -150) owed by
+        the three customers; the second company's 700 less its own credit of 100 on that company's card only."""
+        board = self.env["dunning.dashboard"].with_context(allowed_company_ids=self.company.ids).search([])
+        self.assertEqual((board.aged_not_due, board.aged_1_30, board.aged_31_60, board.aged_61_90, board.aged_over_90),
+                         (800.0, 1600.0, 600.0, 1200.0, 400.0))
+        self.assertEqual((board.open_amount, board.overdue_amount, board.overdue_customer_count), (4450.0, 3800.0, 3))
+        other = self.env["dunning.dashboard"].with_context(allowed_company_ids=self.company_2.ids).search([])
+        self.assertEqual((other.aged_1_30, other.open_amount, other.overdue_amount, other.overdue_customer_count),
+                         (600.0, 600.0, 600.0, 1), "control: the other company's card, its own items and credits")
+
     def jit(self):
         self.env.cr.execute("SELECT current_setting('jit')")
         return self.env.cr.fetchone()[0]
