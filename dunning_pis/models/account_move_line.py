@@ -30,7 +30,7 @@ class AccountMoveLine(models.Model):
         the lines from ``account_id``'s statistics: joined on ``account_type``, it took the receivable lines for
         1 % of a ledger where they are 40 %, and planned nested loops over 100,000 items (bench/cockpit.py)."""
         accounts = self.env["account.account"].sudo().with_context(active_test=False).search(
-            [("account_type", "=", "asset_receivable")])
+            [("account_type", "=", "asset_receivable")], order="id")
         return SQL("%s IN %s", SQL.identifier(alias, "account_id"), tuple(accounts.ids) or (0,))
 
     @api.model

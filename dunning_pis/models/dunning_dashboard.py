@@ -21,8 +21,9 @@ AGED_FIELDS = {"0_not_due": "aged_not_due", "1_30": "aged_1_30", "31_60": "aged_
 
 class DunningDashboard(models.Model):
     """The credit controller's cockpit: one card per company with the figures of the day, each opening the
-    list behind it. Everything is read from the reports (aged balance, forecast, collections, disputes) and
-    the payment figures refreshed each night."""
+    list behind it. The figures are the reports' (aged balance, forecast, collections, disputes) and the payment
+    figures refreshed each night; the aged balance and the forecast are summed from their own SQL in one
+    statement, under the reports' access rights and company rules (a rule added to them is not read there)."""
 
     _name = "dunning.dashboard"
     _description = "Dunning dashboard"

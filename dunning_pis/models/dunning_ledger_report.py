@@ -1,6 +1,6 @@
 from contextlib import contextmanager
 
-from odoo import models
+from odoo import api, models
 from odoo.tools import SQL
 
 
@@ -21,23 +21,27 @@ def without_jit(cr):
 
 class DunningLedgerReport(models.AbstractModel):
     """A report whose rows are a SQL query over the ledger (``_table_query``): every way the ORM reads it runs
-    without JIT compilation."""
+    without JIT compilation. The overrides carry Odoo's decorators: the web client calls ``search_count``."""
 
     _name = "dunning.ledger.report"
     _description = "Report computed over the ledger"
 
+    @api.model
     def _read_group(self, *args, **kwargs):
         with without_jit(self.env.cr):
             return super()._read_group(*args, **kwargs)
 
+    @api.model
     def _read_grouping_sets(self, *args, **kwargs):
         with without_jit(self.env.cr):
             return super()._read_grouping_sets(*args, **kwargs)
 
+    @api.model
     def search_fetch(self, *args, **kwargs):
         with without_jit(self.env.cr):
             return super().search_fetch(*args, **kwargs)
 
+    @api.model
     def search_count(self, *args, **kwargs):
         with without_jit(self.env.cr):
             return super().search_count(*args, **kwargs)

@@ -5,6 +5,7 @@ import psycopg2
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.service.model import call_kw
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -234,6 +235,8 @@ class TestCockpitAgedBalance(CockpitCommon):
         self.aged().search_fetch([], ["net_amount"])
         self.env["dunning.cash.forecast"].search_count([])
         self.assertEqual(self.jit(), "on", "put back after each read of a report")
+        self.assertEqual(call_kw(self.aged(), "search_count", [[("bucket", "=", "1_30")]], {}), 3,
+                         "counted as the web client asks (its pager)")
         with self.assertRaises(psycopg2.errors.DivisionByZero), mute_logger("odoo.sql_db"), \
                 self.env.cr.savepoint(), without_jit(self.env.cr):
             self.env.cr.execute("SELECT 1 / 0")

@@ -81,6 +81,21 @@ class TestCockpitBehaviour(CockpitCommon):
                           self.guerin: (0.0, 0.0)})
         self.assertFalse(any(row.dso_capped for row in rows.values()))
 
+    def test_dso_matches_the_balance_with_a_month_s_sales_summed(self):
+        """Henri on 30 June: 300 invoiced 2 June and 500 on 20 June; 400 invoiced 5 May (paid 25 June) and 200 on
+        25 May. Balance 300 + 500 + 200 = 1,000. June's sales, 800, use its 30 days; the 200 left are 200 / 600 of
+        May's sales (400 + 200, the paid invoice was sold too) over its 31 days: 30 + 10.33 = 40.33 days. Taken
+        invoice by invoice, May would give 30 days (200 against the last one) or less."""
+        henri = self.customer("Henri Distribution SAS")
+        self.invoice(henri, 300.0, date(2026, 7, 2))
+        self.invoice(henri, 500.0, date(2026, 7, 20))
+        paid = self.invoice(henri, 400.0, date(2026, 6, 4))
+        self.invoice(henri, 200.0, date(2026, 6, 24))
+        self.pay(paid, 400.0, date(2026, 6, 25))
+        rows = self.refresh()
+        self.assertEqual((rows[henri].receivable_amount, round(rows[henri].dso_days, 2)), (1000.0, 40.33))
+        self.assertEqual(round(rows[self.ernest].dso_days, 2), 30.0, "control: one invoice in the month")
+
     def test_control_a_balance_older_than_two_years_of_sales_is_capped(self):
         old = self.customer("Ancien Client SA")
         self.invoice(old, 100.0, date(2024, 1, 31))
