@@ -18,6 +18,8 @@ _logger = logging.getLogger(__name__)
 
 # The countback goes back two years at most: a balance older than that is "more than two years of sales".
 DSO_LOOKBACK_MONTHS = 24
+# Most customers' balances are covered by their sales of the last six months (see ``_dso_sql``).
+DSO_RECENT_MONTHS = 6
 TREND_MONTHS = 12
 # Payment behaviour is read over the last twelve months.
 BEHAVIOUR_MONTHS = 12
@@ -136,6 +138,9 @@ class DunningPaymentBehaviour(models.Model):
         """Rows (company_id, partner_id, point, balance, dso, capped): the DSO by countback on each day of
         ``points``, per customer (or per company, partner_id NULL)."""
         group = SQL("partner.commercial_partner_id") if per_customer else SQL("NULL::int")
+        recent = points[0].replace(day=1) - relativedelta(months=DSO_RECENT_MONTHS - 1)
+        first_month = min(points).replace(day=1) - relativedelta(months=DSO_LOOKBACK_MONTHS - 1)
+        sale = SQL("aml.balance > 0 AND aml.journal_id IN (SELECT id FROM account_journal WHERE type = 'sale')")
         receivable = SQL(
             """
                   FROM account_move_line aml
@@ -156,32 +161,37 @@ class DunningPaymentBehaviour(models.Model):
                 SELECT aml.company_id, %(group)s AS partner_id, date_trunc('month', aml.date)::date AS month,
                        %(sales)s AS sales
                        %(receivable)s
-                   AND aml.balance > 0 AND aml.date >= %(first_month)s
-                   AND aml.journal_id IN (SELECT id FROM account_journal WHERE type = 'sale')
+                   AND %(sale)s AND aml.date >= %(first_month)s
                    %(by_month)s
             ),
             balances AS (%(balances)s),
             steps AS (
                 SELECT balance.company_id, balance.partner_id, balance.point, balance.balance, sale.month,
-                       SUM(sale.sales) OVER (PARTITION BY balance.company_id, balance.partner_id, balance.point,
-                                                          sale.month) AS sales,
                        SUM(sale.sales) OVER (PARTITION BY balance.company_id, balance.partner_id, balance.point
-                                             ORDER BY sale.month DESC) AS used,
-                       LEAST(balance.point, (sale.month + interval '1 month' - interval '1 day')::date) AS stop
+                                             ORDER BY sale.month DESC) AS used
                   FROM balances balance
                   JOIN sales sale
                        ON sale.company_id = balance.company_id
                       AND COALESCE(sale.partner_id, 0) = COALESCE(balance.partner_id, 0)
                       AND sale.month <= date_trunc('month', balance.point)
                       AND sale.month > date_trunc('month', balance.point) - %(lookback)s * interval '1 month'
-                 WHERE balance.balance > 0
+                 WHERE balance.balance > 0 %(recent_only)s
+            ),
+            -- The balance is used up in the latest month whose sales, with the later months', cover it; the later
+            -- months' sales are the most that falls short of it. Read so from the one window of ``steps``, the
+            -- month's sales need no second window nor a sort (bench database, same rows: 0.99 s against 1.07 s).
+            used_up AS (
+                SELECT company_id, partner_id, point, balance, MAX(month) FILTER (WHERE used >= balance) AS month,
+                       MIN(used) FILTER (WHERE used >= balance) AS used,
+                       COALESCE(MAX(used) FILTER (WHERE used < balance), 0) AS before
+                  FROM steps
+              GROUP BY company_id, partner_id, point, balance
             ),
             crossing AS (
-                SELECT DISTINCT ON (company_id, partner_id, point) company_id, partner_id, point,
-                       (point - stop) + (balance - (used - sales)) / sales * (stop - month + 1) AS dso
-                  FROM steps
-                 WHERE used >= balance
-              ORDER BY company_id, partner_id, point, month DESC
+                SELECT company_id, partner_id, point,
+                       (point - stop) + (balance - before) / (used - before) * (stop - month + 1) AS dso
+                  FROM (SELECT *, LEAST(point, (month + interval '1 month' - interval '1 day')::date) AS stop
+                          FROM used_up WHERE month IS NOT NULL) used_up
             )
             SELECT balance.company_id, balance.partner_id, balance.point, balance.balance,
                    CASE WHEN balance.balance <= 0 THEN 0
@@ -195,19 +205,23 @@ class DunningPaymentBehaviour(models.Model):
                            AND crossing.point = balance.point
             """,
             points=SQL(", ").join(SQL("(%s::date)", point) for point in points), group=group, receivable=receivable,
-            # A customer's sales are its invoices, summed by month in the windows of ``steps`` (each month's own
-            # and those up to it, from the last): a sort of the invoices costs less than grouping them first
-            # (bench database, same rows: 0.96 s against 1.22 s). A company's are summed by month at once.
+            # A customer's sales are its invoices, summed up to each month, from the last, by the window of
+            # ``steps``: a sort of the invoices costs less than grouping them by month first (bench database, same
+            # rows: 1.0 s against 1.2 s). A company's are summed by month at once.
             sales=SQL("aml.balance") if per_customer else SQL("SUM(aml.balance)"),
             by_month=SQL() if per_customer else SQL("GROUP BY 1, 2, 3"),
-            first_month=min(points).replace(day=1) - relativedelta(months=DSO_LOOKBACK_MONTHS - 1),
-            # On one day, the balance is every line's; on several, each day's own from the months' movements.
+            sale=sale, first_month=first_month,
+            # On one day, the balance is every line's, read with the sales of the last DSO_RECENT_MONTHS months:
+            # where those cover the balance, the countback ends among them, and ``steps`` leaves the older months
+            # out (bench database, same rows: 0.85 s against 0.99 s). On several days, each day's balance is
+            # summed from the months' movements.
             balances=SQL(
                 """
-                SELECT aml.company_id, %(group)s AS partner_id, %(point)s::date AS point, SUM(aml.balance) AS balance
+                SELECT aml.company_id, %(group)s AS partner_id, %(point)s::date AS point, SUM(aml.balance) AS balance,
+                       COALESCE(SUM(aml.balance) FILTER (WHERE %(sale)s AND aml.date >= %(recent)s), 0) AS recent
                        %(receivable)s
               GROUP BY 1, 2
-                """, group=group, point=points[0], receivable=receivable,
+                """, group=group, point=points[0], receivable=receivable, sale=sale, recent=recent,
             ) if len(points) == 1 else SQL(
                 """
                 WITH movements AS (
@@ -226,6 +240,8 @@ class DunningPaymentBehaviour(models.Model):
               GROUP BY 1, 2, 3
                 """, group=group, receivable=receivable,
             ),
+            recent_only=SQL("AND (sale.month >= %s OR balance.recent < balance.balance)", recent)
+            if len(points) == 1 else SQL(),
             lookback=DSO_LOOKBACK_MONTHS,
         )
 

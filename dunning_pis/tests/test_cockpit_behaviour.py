@@ -96,6 +96,28 @@ class TestCockpitBehaviour(CockpitCommon):
         self.assertEqual((rows[henri].receivable_amount, round(rows[henri].dso_days, 2)), (1000.0, 40.33))
         self.assertEqual(round(rows[self.ernest].dso_days, 2), 30.0, "control: one invoice in the month")
 
+    def test_dso_reads_the_months_before_the_last_six_where_their_sales_fall_short(self):
+        """The countback reads the last six months (January to June 2026) first, and the months before only for a
+        customer whose sales in them do not cover the balance. On 30 June:
+          Jeanne: 400 invoiced 1 January, open: February to June (28 + 31 + 30 + 31 + 30 = 150 days), then
+            400 / 400 of January's 31 days: 181.0.
+          Karim: the same 400 invoiced a day earlier, 31 December 2025: January to June (181 days), then
+            400 / 400 of December's 31: 212.0.
+          Louis: 1,000 invoiced 15 October 2025, 500 of it paid; 200 invoiced 10 March 2026. Balance 700.
+            April to June (91 days), March's 200 (31 days), November to February (30 + 31 + 31 + 28 = 120), then
+            the 500 left are 500 / 1,000 of October's 31 days: 91 + 31 + 120 + 15.5 = 257.5."""
+        jeanne, karim = self.customer("Jeanne Fleurs SARL"), self.customer("Karim Transports SAS")
+        louis = self.customer("Louis Menuiserie SARL")
+        self.invoice(jeanne, 400.0, date(2026, 1, 31))
+        self.invoice(karim, 400.0, date(2026, 1, 30))
+        october = self.invoice(louis, 1000.0, date(2025, 11, 14))
+        self.pay(october, 500.0, date(2026, 6, 1))
+        self.invoice(louis, 200.0, date(2026, 4, 9))
+        rows = self.refresh()
+        self.assertEqual({customer: (rows[customer].receivable_amount, round(rows[customer].dso_days, 2),
+                                     rows[customer].dso_capped) for customer in (jeanne, karim, louis)},
+                         {jeanne: (400.0, 181.0, False), karim: (400.0, 212.0, False), louis: (700.0, 257.5, False)})
+
     def test_control_a_balance_older_than_two_years_of_sales_is_capped(self):
         old = self.customer("Ancien Client SA")
         self.invoice(old, 100.0, date(2024, 1, 31))
