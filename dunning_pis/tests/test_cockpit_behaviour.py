@@ -96,11 +96,11 @@ class TestCockpitBehaviour(CockpitCommon):
         self.assertEqual((rows[henri].receivable_amount, round(rows[henri].dso_days, 2)), (1000.0, 40.33))
         self.assertEqual(round(rows[self.ernest].dso_days, 2), 30.0, "control: one invoice in the month")
 
-    def test_dso_reads_the_months_before_the_last_six_where_their_sales_fall_short(self):
+    def test_dso_used_up_within_the_last_six_months_or_before(self):
         """The countback reads the last six months (January to June 2026) first, and the months before only for a
         customer whose sales in them do not cover the balance. On 30 June:
-          Jeanne: 400 invoiced 1 January, open: February to June (28 + 31 + 30 + 31 + 30 = 150 days), then
-            400 / 400 of January's 31 days: 181.0.
+          Jeanne: 400 invoiced 1 January, open, and 300 invoiced 1 November 2025, paid: February to June
+            (28 + 31 + 30 + 31 + 30 = 150 days), then 400 / 400 of January's 31 days: 181.0.
           Karim: the same 400 invoiced a day earlier, 31 December 2025: January to June (181 days), then
             400 / 400 of December's 31: 212.0.
           Louis: 1,000 invoiced 15 October 2025, 500 of it paid; 200 invoiced 10 March 2026. Balance 700.
@@ -109,6 +109,7 @@ class TestCockpitBehaviour(CockpitCommon):
         jeanne, karim = self.customer("Jeanne Fleurs SARL"), self.customer("Karim Transports SAS")
         louis = self.customer("Louis Menuiserie SARL")
         self.invoice(jeanne, 400.0, date(2026, 1, 31))
+        self.pay(self.invoice(jeanne, 300.0, date(2025, 12, 1)), 300.0, date(2025, 12, 1))
         self.invoice(karim, 400.0, date(2026, 1, 30))
         october = self.invoice(louis, 1000.0, date(2025, 11, 14))
         self.pay(october, 500.0, date(2026, 6, 1))
