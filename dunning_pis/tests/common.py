@@ -1,3 +1,4 @@
+import re
 from contextlib import contextmanager
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -14,6 +15,14 @@ from .loopback_sms import LoopbackSMS
 from .loopback_smtp import LoopbackSMTP
 
 TODAY = date(2026, 6, 30)
+
+
+def portal_today(case, invoice):
+    """The day the customer's pages count from, read from the promise form of ``invoice``'s answer page: the
+    public pages take the visitor's timezone, not the test user's, and between 23:00 and midnight UTC the two
+    days differ."""
+    page = case.url_open(invoice.dunning_self_service_url)
+    return date.fromisoformat(re.search(r'id="dunning_promise_date"[^>]*min="([0-9-]{10})"', page.text).group(1))
 
 
 class DunningCommon(AccountTestInvoicingCommon):

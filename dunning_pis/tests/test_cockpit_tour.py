@@ -17,6 +17,12 @@ class TestCockpitTour(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.ref("base.main_company")
+        # The browser runs in UTC (Odoo sets its process's TZ, Chromium inherits it) and its pages ask for its
+        # day: the admin who logs in, the public user and the test take UTC's too, so that all see one day at
+        # any hour.
+        cls.env = cls.env(context=dict(cls.env.context, tz="UTC"))
+        cls.env.ref("base.user_admin").tz = "UTC"
+        cls.env.ref("base.public_user").tz = "UTC"
         cls.today = fields.Date.context_today(cls.env.user)
         cls.customer = cls.env["res.partner"].create({
             "name": "Tour Customer SARL", "is_company": True, "email": "tour@example.com", "city": "Lyon",

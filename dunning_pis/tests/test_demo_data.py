@@ -88,11 +88,12 @@ class TestDemoData(TransactionCase):
         active = plans.filtered(lambda plan: plan.state == "active")
         self.assertEqual(active.installment_ids.mapped("state")[0], "paid")
         self.assertEqual(active.mandate_id.state, "active")
-        self.assertFalse(active.invoice_ids.filtered(lambda move: move._dunning_is_open(fields.Date.today())))
+        today = fields.Date.context_today(self.env.user)
+        self.assertFalse(active.invoice_ids.filtered(lambda move: move._dunning_is_open(today)))
 
     def test_the_due_direct_debits_make_a_valid_file(self):
         batch = self.env["dunning.direct.debit.batch"].create({
-            "collection_date": fields.Date.today() + timedelta(days=20),
+            "collection_date": fields.Date.context_today(self.env.user) + timedelta(days=20),
         })
         batch.action_gather()
         # The honoured plan's next direct debit (its schedule started 10 days ago), on the date its accepted

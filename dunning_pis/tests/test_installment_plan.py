@@ -10,6 +10,7 @@ from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
+from .common import portal_today
 from .pay_by_bank_common import PayByBankCommon
 
 NS = {"d": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"}
@@ -27,6 +28,8 @@ class TestInstallmentPlan(PayByBankCommon):
         cls.company.dunning_sepa_creditor_identifier = "FR72ZZZ123456"
         cls.customer.write({"street": "12 rue de la République", "zip": "69002", "city": "Lyon",
                             "country_id": cls.env.ref("base.fr").id})
+        # The company's people work in Paris: the backend's day is then the customer's pages' at any hour.
+        cls.env.user.tz = "Europe/Paris"
         cls.today = fields.Date.context_today(cls.env.user)
         # The first date a direct debit can be collected when the schedule is accepted today: the SEPA
         # rulebook's 14 days of pre-notification.
@@ -79,12 +82,13 @@ class TestInstallmentPlan(PayByBankCommon):
         self.assertIn("is not a valid IBAN", refused.text)
         self.assertEqual((plan.state, plan.mandate_id.id), ("proposed", False), "nothing accepted, nothing signed")
 
+        signed_on = portal_today(self, invoice)
         accepted = self.accept(plan)
         self.assertIn("installment_plan_accepted", accepted.text)
         self.assertEqual((plan.state, plan.accepted_by), ("active", "Marie Boulanger"))
         mandate = plan.mandate_id
         self.assertEqual((mandate.state, mandate.iban, mandate.signature_date, mandate.sequence_type),
-                         ("active", "FR7630004000031234567890143", self.today, "FRST"))
+                         ("active", "FR7630004000031234567890143", signed_on, "FRST"))
         self.assertFalse(invoice._dunning_is_open(self.today), "dunning leaves a planned invoice alone")
         self.assertEqual(invoice._pay_by_bank_amount(), 300.0, "pay by bank asks for the installment")
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
-from .common import DunningCommon
+from .common import DunningCommon, portal_today
 
 
 @tagged("post_install", "-at_install")
@@ -15,8 +15,11 @@ class TestDunningSelfService(DunningCommon, HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.today = fields.Date.context_today(self.env.user)
-        self.overdue = self.invoice(self.business, 1200.0, self.today - timedelta(days=20))
+        # The company's people work in Paris: the backend's day is then the customer's pages' at any hour.
+        self.env.user.tz = "Europe/Paris"
+        self.overdue = self.invoice(self.business, 1200.0,
+                                    fields.Date.context_today(self.env.user) - timedelta(days=20))
+        self.today = portal_today(self, self.overdue)
 
     def page(self, invoice=None, url=None, **post):
         url = url or (invoice or self.overdue).dunning_self_service_url
