@@ -52,7 +52,8 @@ class PaymentOrder:
     instant: bool = False
     creditor_bic: str | None = None
     debtor_iban: str | None = None
-    execution_date: datetime.date = dataclasses.field(default_factory=datetime.date.today)
+    # None: as soon as the bank can. A default of "today" would be the server's day, not the bank's clock.
+    execution_date: datetime.date | None = None
     # What a contracted service shows the payer, and whether it also sets up a direct-debit mandate for the
     # later installments of a plan (GoCardless).
     payer_name: str | None = None

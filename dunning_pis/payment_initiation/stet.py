@@ -28,8 +28,9 @@ def signed_headers(headers):
 def payment_request(order, now=None):
     """The PaymentRequestResource (Part 2 §4.5.3) of one SEPA (instant) credit transfer, approved by redirection."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    execution = now if order.execution_date <= now.date() else datetime.datetime.combine(
-        order.execution_date, datetime.time(), tzinfo=datetime.timezone.utc)
+    execution = now
+    if order.execution_date and order.execution_date > now.date():
+        execution = datetime.datetime.combine(order.execution_date, datetime.time(), tzinfo=datetime.timezone.utc)
     beneficiary = {"creditor": {"name": order.creditor_name[:70]}, "creditorAccount": {"iban": order.creditor_iban}}
     if order.creditor_bic:
         beneficiary["creditorAgent"] = {"bicFi": order.creditor_bic}
