@@ -282,18 +282,6 @@ def test_stet_payment_request_carries_what_part_2_asks(notifications):
     assert message["supplementaryData"]["successfulReportUrl"].endswith("access_token=abc")
 
 
-def test_stet_payment_request_asks_for_a_later_day_only_when_the_order_names_one(notifications):
-    """The execution date is the debit date (Part 2 §4.5.3): now, unless the order names a later day."""
-    now = datetime.datetime(2026, 12, 1, 23, 30, tzinfo=datetime.timezone.utc)
-    for execution_date, expected in ((None, "2026-12-01T23:30:00+00:00"),
-                                     (datetime.date(2026, 11, 30), "2026-12-01T23:30:00+00:00"),
-                                     (datetime.date(2026, 12, 1), "2026-12-01T23:30:00+00:00"),
-                                     (datetime.date(2026, 12, 4), "2026-12-04T00:00:00+00:00")):
-        message = stet.payment_request(order(notifications, execution_date=execution_date), now=now)
-        assert message["requestedExecutionDate"] == expected, execution_date
-        assert specs.stet_errors("payment-request", message) == []
-
-
 def test_stet_schema_refuses_what_part_2_refuses(notifications):
     valid = stet.payment_request(order(notifications))
     for broken, reason in (

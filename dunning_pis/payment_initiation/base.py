@@ -6,7 +6,6 @@ A service is one module with one ``PaymentInitiationAdapter`` subclass: the bank
 """
 
 import dataclasses
-import datetime
 from decimal import Decimal
 
 MAX_AMOUNT = Decimal(10) ** 12
@@ -52,8 +51,6 @@ class PaymentOrder:
     instant: bool = False
     creditor_bic: str | None = None
     debtor_iban: str | None = None
-    # None: as soon as the bank can. A default of "today" would be the server's day, not the bank's clock.
-    execution_date: datetime.date | None = None
     # What a contracted service shows the payer, and whether it also sets up a direct-debit mandate for the
     # later installments of a plan (GoCardless).
     payer_name: str | None = None

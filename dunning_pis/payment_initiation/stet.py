@@ -28,16 +28,14 @@ def signed_headers(headers):
 def payment_request(order, now=None):
     """The PaymentRequestResource (Part 2 §4.5.3) of one SEPA (instant) credit transfer, approved by redirection."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    execution = now
-    if order.execution_date and order.execution_date > now.date():
-        execution = datetime.datetime.combine(order.execution_date, datetime.time(), tzinfo=datetime.timezone.utc)
     beneficiary = {"creditor": {"name": order.creditor_name[:70]}, "creditorAccount": {"iban": order.creditor_iban}}
     if order.creditor_bic:
         beneficiary["creditorAgent"] = {"bicFi": order.creditor_bic}
     request = {
         "paymentInformationId": order.end_to_end_id,
         "creationDateTime": now.isoformat(timespec="seconds"),
-        "requestedExecutionDate": execution.isoformat(timespec="seconds"),
+        # The debit date (§4.5.3): the payer approves the payment now, to be made without delay.
+        "requestedExecutionDate": now.isoformat(timespec="seconds"),
         "numberOfTransactions": 1,
         "initiatingParty": {"name": order.creditor_name[:70]},
         "paymentTypeInformation": {"serviceLevel": "SEPA", **({"localInstrument": "INST"} if order.instant else {}),
