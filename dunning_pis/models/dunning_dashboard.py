@@ -15,6 +15,10 @@ from .dunning_communication import OPEN_PAYMENT_STATES
 from .dunning_ledger_report import without_jit
 
 CHANNEL_MONTHS = 12
+# The rules this addon puts on the reports whose figures the dashboard's one statement sums: it applies them
+# itself (each card is one of the user's companies).
+STATEMENT_RULES = {"dunning.aged.balance": "dunning_pis.rule_dunning_aged_balance_company",
+                   "dunning.cash.forecast": "dunning_pis.rule_dunning_cash_forecast_company"}
 AGED_FIELDS = {"0_not_due": "aged_not_due", "1_30": "aged_1_30", "31_60": "aged_31_60", "61_90": "aged_61_90",
                "91_over": "aged_over_90"}
 
@@ -89,12 +93,15 @@ class DunningDashboard(models.Model):
     def _ledger_figures(self, company):
         """The aged balance by age and the forecast by week, from one evaluation of the aged items (the costly
         part of both reports), summed in the statement that computes them: read through the ORM, each report
-        computed them again. ``company`` is one of the user's (the cards are), as the reports' rules ask."""
+        computed them again. ``company`` is one of the user's (the cards are), as the reports' rules ask. Under
+        rules an integrator adds to those reports, the cards read the reports through the ORM instead."""
         Aged = self._reports(company, "dunning.aged.balance")
         Forecast = self._reports(company, "dunning.cash.forecast")
         Aged.check_access("read")
         Forecast.check_access("read")
         on_date = Aged._on_date()
+        if self._other_report_rules():
+            return self._ledger_values(self._ledger_rows_read(Aged, Forecast), on_date)
         self.env.flush_all()
         with without_jit(self.env.cr):
             self.env.cr.execute(SQL(
@@ -113,6 +120,26 @@ class DunningDashboard(models.Model):
                 forecast=Forecast._rows_sql(company, on_date, items=SQL("SELECT * FROM aged_items")),
             ))
             rows = self.env.cr.fetchall()
+        return self._ledger_values(rows, on_date)
+
+    def _other_report_rules(self):
+        """Whether rules other than this addon's own (an integrator's) apply to the user on the reports that the
+        statement sums: it would not apply them, so the cards then read the reports through the ORM."""
+        Rule = self.env["ir.rule"]
+        return any(Rule._get_rules(model) - (self.env.ref(xmlid, raise_if_not_found=False) or Rule)
+                   for model, xmlid in STATEMENT_RULES.items())
+
+    def _ledger_rows_read(self, Aged, Forecast):
+        """The statement's rows, summed from the reports as the user may read them (every rule applied)."""
+        rows = [("age", bucket, None, amount, 0)
+                for bucket, amount in Aged._read_group([], ["bucket"], ["net_amount:sum"])]
+        customers = [amount for _partner, amount in Aged._read_group([], ["partner_id"], ["overdue_amount:sum"])]
+        rows.append(("overdue", None, None, sum(customers), len([amount for amount in customers if amount > 0])))
+        rows += [("week", source, week, amount, 0)
+                 for source, week, amount in Forecast._read_group([], ["source", "week:day"], ["amount:sum"])]
+        return rows
+
+    def _ledger_values(self, rows, on_date):
         by_bucket, by_week, overdue, late, overdue_customers = {}, defaultdict(float), 0.0, 0.0, 0
         for kind, key, week, amount, count in rows:
             if kind == "age":

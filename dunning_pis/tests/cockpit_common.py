@@ -102,3 +102,17 @@ class CockpitCommon(DunningCommon):
             communications.action_send()
             cls.env["mail.mail"].sudo().search([("model", "=", "dunning.communication")]).send()
         return communications
+
+    def controller_cards(self):
+        """The company's dashboard as Claire, the credit controller, reads it, computed afresh."""
+        self.env["dunning.dashboard"].invalidate_model()
+        return self.env["dunning.dashboard"].with_user(self.controller).with_context(
+            allowed_company_ids=self.company.ids).search([])
+
+    def restrict_controllers(self, model, partner):
+        """An integrator's rule on the report ``model``: the credit controllers read ``partner``'s rows only."""
+        self.env["ir.rule"].create({
+            "name": "Credit controllers: their customers", "model_id": self.env["ir.model"]._get_id(model),
+            "groups": [Command.link(self.env.ref("dunning_pis.group_dunning_user").id)],
+            "domain_force": f"[('partner_id', '=', {partner.id})]",
+        })

@@ -219,6 +219,21 @@ class TestCockpitAgedBalance(CockpitCommon):
         self.assertEqual((other.aged_1_30, other.open_amount, other.overdue_amount, other.overdue_customer_count),
                          (600.0, 600.0, 600.0, 1), "control: the other company's card, its own items and credits")
 
+    def test_a_rule_added_to_the_report_applies_to_the_cards(self):
+        """A rule an integrator adds to the aged balance (here: Claire reads Boulangerie's items only) applies to
+        the dashboard's cards as to the report: Boulangerie's ages above, not due 800 (INV3), 1-30 600 (INV1),
+        61-90 1,200 (INV2); 2,600 open, 1,800 of it overdue, by one customer."""
+        control = self.controller_cards()
+        self.assertEqual((control.open_amount, control.overdue_amount, control.overdue_customer_count),
+                         (4450.0, 3800.0, 3), "control: under the shipped rules only, the whole ledger")
+        self.restrict_controllers("dunning.aged.balance", self.boulangerie)
+        board = self.controller_cards()
+        self.assertEqual((board.aged_not_due, board.aged_1_30, board.aged_31_60, board.aged_61_90, board.aged_over_90),
+                         (800.0, 600.0, 0.0, 1200.0, 0.0))
+        self.assertEqual((board.open_amount, board.overdue_amount, board.overdue_customer_count), (2600.0, 1800.0, 1))
+        rows = self.aged().with_user(self.controller).search([])
+        self.assertEqual(set(rows.partner_id), {self.boulangerie}, "the report's own rows, as Claire reads them")
+
     def jit(self):
         self.env.cr.execute("SELECT current_setting('jit')")
         return self.env.cr.fetchone()[0]

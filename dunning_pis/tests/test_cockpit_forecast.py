@@ -112,6 +112,21 @@ class TestCockpitForecast(CockpitCommon):
             rows = self.forecast().search([("move_id", "=", self.p1.id)])
             self.assertEqual([(row.source, row.amount) for row in rows], [("overdue", 300.0)])
 
+    def test_a_rule_added_to_the_forecast_applies_to_the_cards(self):
+        """A rule an integrator adds to the forecast (here: Claire sees Habitude's receipts only) applies to the
+        dashboard's cards: H1 1,000 and H2 500 expected, none this week, H3 700 overdue. The aged balance, under
+        no other rule, keeps its figures."""
+        control = self.controller_cards()
+        self.assertEqual((control.forecast_amount, control.forecast_week_amount, control.forecast_overdue_amount),
+                         (4300.0, 1300.0, 1000.0), "control: under the shipped rules only, every receipt")
+        aged = (control.open_amount, control.overdue_amount, control.overdue_customer_count)
+        self.restrict_controllers("dunning.cash.forecast", self.c["H"])
+        board = self.controller_cards()
+        self.assertEqual((board.forecast_amount, board.forecast_week_amount, board.forecast_overdue_amount),
+                         (1500.0, 0.0, 700.0))
+        self.assertEqual((board.open_amount, board.overdue_amount, board.overdue_customer_count), aged,
+                         "the aged balance read through the ORM gives the statement's figures")
+
     def test_the_dashboard_shows_the_weeks(self):
         board = self.env["dunning.dashboard"].with_context(allowed_company_ids=self.company.ids).search([])
         self.assertEqual((board.forecast_amount, board.forecast_week_amount, board.forecast_overdue_amount),
