@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL, format_date
 from odoo.tools.safe_eval import safe_eval
 
@@ -15,10 +15,11 @@ from .dunning_communication import OPEN_PAYMENT_STATES
 from .dunning_ledger_report import without_jit
 
 CHANNEL_MONTHS = 12
-# The rules this addon puts on the reports whose figures the dashboard's one statement sums: it applies them
-# itself (each card is one of the user's companies).
+# The rules this addon puts on the reports whose figures the dashboard's one statement sums, as shipped: the
+# statement applies them itself (each card is one of the user's companies).
 STATEMENT_RULES = {"dunning.aged.balance": "dunning_pis.rule_dunning_aged_balance_company",
                    "dunning.cash.forecast": "dunning_pis.rule_dunning_cash_forecast_company"}
+STATEMENT_RULE_DOMAIN = "[('company_id', 'in', company_ids)]"
 AGED_FIELDS = {"0_not_due": "aged_not_due", "1_30": "aged_1_30", "31_60": "aged_31_60", "61_90": "aged_61_90",
                "91_over": "aged_over_90"}
 
@@ -27,7 +28,7 @@ class DunningDashboard(models.Model):
     """The credit controller's cockpit: one card per company with the figures of the day, each opening the
     list behind it. The figures are the reports' (aged balance, forecast, collections, disputes) and the payment
     figures refreshed each night; the aged balance and the forecast are summed from their own SQL in one
-    statement, under the reports' access rights and company rules (a rule added to them is not read there)."""
+    statement, under the reports' access rights and company rules, or through the ORM under any other rule."""
 
     _name = "dunning.dashboard"
     _description = "Dunning dashboard"
@@ -81,6 +82,7 @@ class DunningDashboard(models.Model):
     def _reports(self, company, model):
         return self.env[model].with_company(company).with_context(allowed_company_ids=company.ids)
 
+    @api.depends_context("uid")
     def _compute_figures(self):
         today = fields.Date.context_today(self)
         for board in self:
@@ -100,9 +102,9 @@ class DunningDashboard(models.Model):
         Aged.check_access("read")
         Forecast.check_access("read")
         on_date = Aged._on_date()
+        self.env.flush_all()
         if self._other_report_rules():
             return self._ledger_values(self._ledger_rows_read(Aged, Forecast), on_date)
-        self.env.flush_all()
         with without_jit(self.env.cr):
             self.env.cr.execute(SQL(
                 """
@@ -123,18 +125,28 @@ class DunningDashboard(models.Model):
         return self._ledger_values(rows, on_date)
 
     def _other_report_rules(self):
-        """Whether rules other than this addon's own (an integrator's) apply to the user on the reports that the
-        statement sums: it would not apply them, so the cards then read the reports through the ORM."""
+        """Whether rules other than this addon's own as shipped (an integrator's, or a shipped one edited) apply
+        to the user on the reports that the statement sums: it would not apply them, so the cards then read the
+        reports through the ORM."""
         Rule = self.env["ir.rule"]
-        return any(Rule._get_rules(model) - (self.env.ref(xmlid, raise_if_not_found=False) or Rule)
-                   for model, xmlid in STATEMENT_RULES.items())
+        for model, xmlid in STATEMENT_RULES.items():
+            shipped = (self.env.ref(xmlid, raise_if_not_found=False) or Rule).sudo()
+            if shipped.domain_force != STATEMENT_RULE_DOMAIN or shipped.groups:
+                shipped = Rule
+            if Rule._get_rules(model) - shipped:
+                return True
+        return False
 
     def _ledger_rows_read(self, Aged, Forecast):
         """The statement's rows, summed from the reports as the user may read them (every rule applied)."""
-        rows = [("age", bucket, None, amount, 0)
-                for bucket, amount in Aged._read_group([], ["bucket"], ["net_amount:sum"])]
-        customers = [amount for _partner, amount in Aged._read_group([], ["partner_id"], ["overdue_amount:sum"])]
-        rows.append(("overdue", None, None, sum(customers), len([amount for amount in customers if amount > 0])))
+        by_bucket, customers = defaultdict(float), defaultdict(float)
+        for partner, bucket, net, overdue in Aged._read_group(
+                [], ["partner_id", "bucket"], ["net_amount:sum", "overdue_amount:sum"]):
+            by_bucket[bucket] += net
+            customers[partner] += overdue
+        rows = [("age", bucket, None, amount, 0) for bucket, amount in by_bucket.items()]
+        rows.append(("overdue", None, None, sum(customers.values()),
+                     len([amount for amount in customers.values() if amount > 0])))
         rows += [("week", source, week, amount, 0)
                  for source, week, amount in Forecast._read_group([], ["source", "week:day"], ["amount:sum"])]
         return rows

@@ -234,6 +234,14 @@ class TestCockpitAgedBalance(CockpitCommon):
         rows = self.aged().with_user(self.controller).search([])
         self.assertEqual(set(rows.partner_id), {self.boulangerie}, "the report's own rows, as Claire reads them")
 
+    def test_the_shipped_rule_edited_applies_to_the_cards(self):
+        """The shipped company rule, edited by an integrator to Boulangerie's items, narrows the cards as well:
+        2,600 open, 1,800 overdue, by one customer."""
+        rule = self.env.ref("dunning_pis.rule_dunning_aged_balance_company")
+        rule.domain_force = f"[('company_id', 'in', company_ids), ('partner_id', '=', {self.boulangerie.id})]"
+        board = self.controller_cards()
+        self.assertEqual((board.open_amount, board.overdue_amount, board.overdue_customer_count), (2600.0, 1800.0, 1))
+
     def jit(self):
         self.env.cr.execute("SELECT current_setting('jit')")
         return self.env.cr.fetchone()[0]
