@@ -98,8 +98,7 @@ thresholds = company._dunning_profile_thresholds()
 
 def profiles():
     rows = fetch(Behaviours._figures_sql(company, today))
-    return [assess(Behaviour(*(Decimal(str(row[column])) for column in (5, 6, 7, 9, 10, 11))), thresholds)
-            for row in rows]
+    return [assess(Behaviour(*(Decimal(str(value)) for value in row[3:])), thresholds) for row in rows]
 
 
 profiled = timed("profiles_figures_and_assessment", profiles)

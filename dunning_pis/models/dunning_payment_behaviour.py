@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import logging
 from collections import defaultdict
@@ -23,6 +24,8 @@ DSO_RECENT_MONTHS = 6
 TREND_MONTHS = 12
 # Payment behaviour is read over the last twelve months.
 BEHAVIOUR_MONTHS = 12
+# The figures of ``Behaviour``, columns of this model of the same names.
+BEHAVIOUR_COLUMNS = tuple(figure.name for figure in dataclasses.fields(Behaviour))
 REFRESH_LOCK = 190018  # pg advisory lock: one refresh of the figures at a time
 
 
@@ -288,12 +291,13 @@ class DunningPaymentBehaviour(models.Model):
 
     @api.model
     def _figures_sql(self, companies, on_date):
-        """One row per customer of ``companies`` with figures on ``on_date``, in the columns of this model."""
+        """Rows (company_id, partner_id, paid_invoice_count, then the figures of ``Behaviour`` in their order):
+        the customers of ``companies`` that paid in the last twelve months or owe past due on ``on_date``, with
+        the figures their profile follows from. The DSO is not one of them: it has its own statement."""
         since = on_date - relativedelta(months=BEHAVIOUR_MONTHS)
         return SQL(
             """
-            WITH dso AS (%(dso)s),
-            paid AS (SELECT * FROM (%(payments)s) payments WHERE NOT charges),
+            WITH paid AS (SELECT * FROM (%(payments)s) payments WHERE NOT charges),
             paid_figures AS (
                 SELECT company_id, partner_id, SUM(amount) AS amount,
                        SUM(amount * GREATEST(days_late, 0)) / NULLIF(SUM(amount), 0) AS days_late,
@@ -329,17 +333,15 @@ class DunningPaymentBehaviour(models.Model):
                  WHERE kind = 'item' AND due_date < %(date)s AND net > 0
               GROUP BY company_id, partner_id
             )
-            SELECT dso.company_id, dso.partner_id, dso.balance, dso.dso, dso.capped,
+            SELECT company_id, partner_id, COALESCE(reminders.invoices, 0),
                    COALESCE(paid.amount, 0), COALESCE(paid.days_late, 0), COALESCE(paid.on_time, 0),
-                   COALESCE(reminders.invoices, 0), COALESCE(reminders.reminders / NULLIF(reminders.invoices, 0), 0),
+                   COALESCE(reminders.reminders / NULLIF(reminders.invoices, 0), 0),
                    COALESCE(overdue.amount, 0), COALESCE(overdue.days_late, 0)
-              FROM dso
-         LEFT JOIN paid_figures paid USING (company_id, partner_id)
+              FROM paid_figures paid
          LEFT JOIN reminders USING (company_id, partner_id)
-         LEFT JOIN overdue USING (company_id, partner_id)
-             WHERE dso.balance != 0 OR paid.amount IS NOT NULL
+         FULL JOIN overdue USING (company_id, partner_id)
             """,
-            dso=self._dso_sql(companies, [on_date]), payments=self._payments_sql(companies, since, on_date),
+            payments=self._payments_sql(companies, since, on_date),
             aged=self.env["dunning.aged.balance"]._items_sql(companies, on_date), date=on_date,
         )
 
@@ -357,27 +359,33 @@ class DunningPaymentBehaviour(models.Model):
         self.env.flush_all()
         self.env.cr.execute(SQL("DELETE FROM dunning_payment_behaviour WHERE company_id IN %s", tuple(companies.ids)))
         with without_jit(self.env.cr):
-            self.env.cr.execute(SQL(
-                """
-                INSERT INTO dunning_payment_behaviour (
-                    company_id, partner_id, receivable_amount, dso_days, dso_capped, paid_amount, avg_days_late,
-                    on_time_share, paid_invoice_count, reminders_per_invoice, overdue_amount, overdue_days, date)
-                SELECT figures.*, %(date)s FROM (%(figures)s) figures
-             RETURNING id, company_id, paid_amount, avg_days_late, on_time_share, reminders_per_invoice,
-                       overdue_amount, overdue_days
-                """, figures=self._figures_sql(companies, on_date), date=on_date,
-            ))
-            rows = self.env.cr.fetchall()
+            # The DSO, then the figures the profiles follow from, which do not depend on it: two statements, each
+            # measured on its own (bench/cockpit.py). The rows are written once, with their profile.
+            self.env.cr.execute(self._dso_sql(companies, [on_date]))
+            dso = {(company_id, partner_id): (balance, days, capped)
+                   for company_id, partner_id, _day, balance, days, capped in self.env.cr.fetchall() if balance}
+            self.env.cr.execute(self._figures_sql(companies, on_date))
+            figures = {(company_id, partner_id): values for company_id, partner_id, *values in self.env.cr.fetchall()}
+        # A customer has a row when it owes or is owed on the ledger, or paid in the twelve months.
+        customers = sorted(dso.keys() | {key for key, (_invoices, paid, *_rest) in figures.items() if paid})
+        no_figures = (0,) * (1 + len(BEHAVIOUR_COLUMNS))
         thresholds = {company.id: company._dunning_profile_thresholds() for company in companies}
-        profiles = defaultdict(list)
-        for row_id, company_id, *figures in rows:
-            behaviour = Behaviour(*(Decimal(str(value)) for value in figures))
-            profiles[assess(behaviour, thresholds[company_id])].append(row_id)
-        for (value, reason), row_ids in profiles.items():
-            if value:
-                self.env.cr.execute(SQL(
-                    "UPDATE dunning_payment_behaviour SET profile = %s, profile_reason = %s WHERE id = ANY(%s)",
-                    value, reason, row_ids))
+        rows = []
+        for company_id, partner_id in customers:
+            invoices, *behaviour = figures.get((company_id, partner_id), no_figures)
+            profile, reason = assess(Behaviour(*(Decimal(str(value)) for value in behaviour)), thresholds[company_id])
+            rows.append((company_id, partner_id, *dso.get((company_id, partner_id), (0, 0, False)), invoices,
+                         *behaviour, profile, reason))
+        columns = {"company_id": "int", "partner_id": "int", "receivable_amount": "numeric", "dso_days": "numeric",
+                   "dso_capped": "bool", "paid_invoice_count": "int", **dict.fromkeys(BEHAVIOUR_COLUMNS, "numeric"),
+                   "profile": "varchar", "profile_reason": "varchar"}
+        if rows:
+            self.env.cr.execute(SQL(
+                "INSERT INTO dunning_payment_behaviour (%s, date) SELECT *, %s FROM unnest(%s)",
+                SQL(", ").join(map(SQL.identifier, columns)), on_date,
+                SQL(", ").join(SQL("%s::" + kind + "[]", list(values))
+                               for kind, values in zip(columns.values(), zip(*rows, strict=True), strict=True)),
+            ))
         # The companies' rows are rewritten: the table's statistics are brought up to date at once, not when
         # autovacuum comes by. Left at the few rows of an earlier analysis, they had the forecast join every aged
         # item with every figure row: on a copy of the bench database analyzed after a refresh was rolled back,

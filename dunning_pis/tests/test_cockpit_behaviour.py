@@ -119,6 +119,28 @@ class TestCockpitBehaviour(CockpitCommon):
                                      rows[customer].dso_capped) for customer in (jeanne, karim, louis)},
                          {jeanne: (400.0, 181.0, False), karim: (400.0, 212.0, False), louis: (700.0, 257.5, False)})
 
+    def test_who_has_figures_and_a_profile(self):
+        """On 30 June. Marc never paid and owes 300 due 20 May, 41 days late: his row has his DSO (nothing sold in
+        June nor May, 61 days, then April's 300 over its 30 days: 91.0), no payment, 300 overdue 41 days, and the
+        profile of a customer who owes past due beyond 30 days (bad). Control: Nadia's 500 due 20 May is disputed
+        and her credit note of 500 is matched with nothing: she owes nothing on the ledger and paid nothing, so she
+        has no row, though the disputed invoice stays past due in the aged balance (no credit goes to it)."""
+        marc, nadia = self.customer("Marc Peinture SARL"), self.customer("Nadia Textiles SAS")
+        self.invoice(marc, 300.0, date(2026, 5, 20))
+        disputed = self.invoice(nadia, 500.0, date(2026, 5, 20))
+        self.reversing_credit_note(disputed, 500.0, date(2026, 6, 10))
+        disputed._dunning_record_dispute("invoice_error", "Wrong quantity", date(2026, 6, 1))
+        rows = self.refresh()
+        marc_row = rows[marc]
+        self.assertEqual((marc_row.receivable_amount, round(marc_row.dso_days, 2), marc_row.paid_amount,
+                          marc_row.paid_invoice_count, marc_row.overdue_amount, round(marc_row.overdue_days, 2),
+                          marc_row.profile, marc_row.profile_reason),
+                         (300.0, 91.0, 0.0, 0, 300.0, 41.0, "bad", "owes_late"))
+        self.assertNotIn(nadia, rows)
+        aged = self.env["dunning.aged.balance"].with_context(dunning_date=TODAY).search(
+            [("partner_id", "=", nadia.id), ("move_id", "=", disputed.id)])
+        self.assertEqual((aged.status, aged.overdue_amount), ("disputed", 500.0), "control: past due in the report")
+
     def test_the_refresh_tells_the_planner_how_many_customers_it_stored(self):
         """Statistics left at an earlier, smaller table made PostgreSQL join every aged item with every figure row
         in the forecast: on a copy of the bench database analyzed after a refresh was rolled back, the dashboard
