@@ -55,15 +55,13 @@ class DunningCollectionReport(models.Model):
                    paid.date, paid.amount, paid.days_late,
                    CASE WHEN provider.code = 'pay_by_bank' THEN 'pay_by_bank'
                         WHEN debit.id IS NOT NULL THEN 'direct_debit'
-                        WHEN transaction.id IS NOT NULL OR journal.type != 'bank' THEN 'other'
+                        WHEN transaction.id IS NOT NULL OR paid.journal_type != 'bank' THEN 'other'
                         ELSE 'transfer' END AS channel,
                    first.date IS NOT NULL AS reminded, first.date AS first_reminder_date,
                    paid.date - first.date AS days_after_reminder
               FROM (%(payments)s) paid
               JOIN res_company company ON company.id = paid.company_id
-              JOIN account_move payment_move ON payment_move.id = paid.payment_move_id
-              JOIN account_journal journal ON journal.id = payment_move.journal_id
-         LEFT JOIN account_payment origin ON origin.id = payment_move.origin_payment_id
+         LEFT JOIN account_payment origin ON origin.id = paid.origin_payment_id
          LEFT JOIN payment_transaction transaction ON transaction.id = origin.payment_transaction_id
          LEFT JOIN payment_provider provider ON provider.id = transaction.provider_id
          LEFT JOIN LATERAL (SELECT installment.id FROM dunning_installment installment

@@ -258,15 +258,17 @@ class DunningPaymentBehaviour(models.Model):
 
     @api.model
     def _payments_sql(self, companies, since=None, until=None):
-        """Rows (id, company_id, partner_id, move_id, item_id, payment_move_id, amount, date, days_late, charges,
-        invoice_paid) of the payments matched with customer invoices, one per partial reconciliation, dated after
+        """Rows (id, company_id, partner_id, move_id, item_id, payment_move_id, origin_payment_id, journal_type,
+        amount, date, days_late, charges, invoice_paid) of the payments matched with customer invoices, one per
+        partial reconciliation (``origin_payment_id`` and ``journal_type`` of the payment's entry), dated after
         ``since`` and up to ``until`` when given. Credit notes (what a sales journal credits) and exchange
         differences are not payments; ``charges`` tells a charges invoice (its lateness is no debt the customer
         ran late on), ``invoice_paid`` an invoice paid in full."""
         return SQL(
             """
             SELECT partial.id, item.company_id, partner.commercial_partner_id AS partner_id, item.move_id,
-                   item.id AS item_id, payment.move_id AS payment_move_id, partial.amount, partial.max_date AS date,
+                   item.id AS item_id, payment.move_id AS payment_move_id, payment.payment_id AS origin_payment_id,
+                   payment_journal.type AS journal_type, partial.amount, partial.max_date AS date,
                    partial.max_date - COALESCE(item.date_maturity, item.date) AS days_late,
                    invoice.dunning_charges_kind IS NOT NULL AND invoice.dunning_charges_kind != '' AS charges,
                    invoice.payment_state IN ('paid', 'in_payment') AS invoice_paid
