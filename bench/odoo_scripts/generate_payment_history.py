@@ -89,13 +89,13 @@ for template, move, line_id, day, maturity in (
         "id": line_id, "move_id": move, "partner_id": "b.partner_id", "date": day, "date_maturity": maturity,
         "invoice_date": "b.invoiced", "full_reconcile_id": "b.full_id",
         "move_name": "b.invoice_name" if move == "b.invoice_id" else "b.payment_name",
-        "matching_number": "b.full_id::text",
+        "matching_number": "b.full_id::text", "payment_id": "NULL",
     })
     for other in others:
         clone("account_move_line", other.id, "bench_paid b", {
             "move_id": move, "partner_id": "b.partner_id", "date": day, "invoice_date": "b.invoiced",
             "date_maturity": f"CASE WHEN t.date_maturity IS NULL THEN NULL ELSE {maturity} END",
-            "move_name": "b.invoice_name" if move == "b.invoice_id" else "b.payment_name",
+            "move_name": "b.invoice_name" if move == "b.invoice_id" else "b.payment_name", "payment_id": "NULL",
         })
 clone("account_partial_reconcile", partial.id, "bench_paid b", {
     "debit_move_id": "b.receivable_id", "credit_move_id": "b.paying_id", "full_reconcile_id": "b.full_id",
