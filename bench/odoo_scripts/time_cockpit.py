@@ -92,7 +92,7 @@ timed("dso_company_twelve_months",
       lambda: fetch(Behaviours._dso_sql(company, Behaviours._trend_points(today), per_customer=False)))
 results["dso_customers"] = len(dso)
 
-# Profiles: every customer's figures in one query, and the profile each gives.
+# Profiles: the figures they follow from (not the DSO), in the refresh's statement, and the profile each gives.
 thresholds = company._dunning_profile_thresholds()
 
 
@@ -101,15 +101,14 @@ def profiles():
     return [assess(Behaviour(*(Decimal(str(value)) for value in row[3:])), thresholds) for row in rows]
 
 
-profiled = timed("profiles_figures_and_assessment", profiles)
-results["profiles"] = {str(value): sum(1 for item in profiled if item[0] == value) for value in
-                       ("good", "normal", "bad", None)}
+timed("profiles_figures_and_assessment", profiles)
 
 # The nightly refresh, the first time (every trust set) and again (nothing changes).
 timed("nightly_refresh_first", lambda: Behaviours._refresh(company, today), runs=1)
 timed("nightly_refresh_again", lambda: Behaviours._refresh(company, today), runs=1)
 # What lists, filters and the customer form read once the refresh has stored the figures.
-timed("profiles_stored_by_profile", lambda: Behaviours._read_group([], ["profile"], ["__count"]))
+stored = timed("profiles_stored_by_profile", lambda: Behaviours._read_group([], ["profile"], ["__count"]))
+results["profiles"] = {str(value): count for value, count in stored}
 timed("dashboard", lambda: env["dunning.dashboard"].search([]).read(
     [name for name, field in env["dunning.dashboard"]._fields.items() if field.compute]), runs=1)
 
