@@ -20,6 +20,9 @@ CLIENT = ("odoo-pisp", "client-secret")
 # Payers' accounts at the two banks of the test directory (bank codes no real bank has).
 PAYER_IBANS = {"stet": "FR2099001000010000000012345", "berlin_group": "DE48999900000123456789"}
 BANK_NAMES = {"stet": "Banque Exemple (STET)", "berlin_group": "Beispielbank (Berlin Group)"}
+# Seconds a test waits for a portal request that renders a PDF (a plan signed: its mandate). Odoo's 12 s were
+# once too few for wkhtmltopdf's first run on the 2-core machine (a read timeout on 2 December 2026).
+PDF_REQUEST_TIMEOUT = 60
 
 
 class PayByBankCommon(AccountTestInvoicingCommon, HttpCase):

@@ -5,7 +5,7 @@ from odoo import fields
 from odoo.tests import new_test_user, tagged
 
 from ..models.company_language import in_company_language
-from .pay_by_bank_common import PayByBankCommon
+from .pay_by_bank_common import PDF_REQUEST_TIMEOUT, PayByBankCommon
 
 IBAN = "FR76 3000 4000 0312 3456 7890 143"
 
@@ -39,7 +39,7 @@ class TestChatterInCompanyLanguage(PayByBankCommon):
         url = plan.get_portal_url()
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', self.url_open(url).text).group(1)
         self.url_open(url, data={"csrf_token": csrf, "signer": "Marie Boulanger", "iban": IBAN, "bic": "",
-                                 "consent": "1"})
+                                 "consent": "1"}, timeout=PDF_REQUEST_TIMEOUT)
         plan.invalidate_recordset()
 
     def test_who_is_at_the_keyboard(self):

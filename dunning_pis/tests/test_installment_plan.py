@@ -11,7 +11,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import portal_today
-from .pay_by_bank_common import PayByBankCommon
+from .pay_by_bank_common import PDF_REQUEST_TIMEOUT, PayByBankCommon
 
 NS = {"d": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"}
 IBAN = "FR76 3000 4000 0312 3456 7890 143"
@@ -50,7 +50,7 @@ class TestInstallmentPlan(PayByBankCommon):
         if not post:
             return page
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        return self.url_open(url, data={"csrf_token": csrf, **post})
+        return self.url_open(url, data={"csrf_token": csrf, **post}, timeout=PDF_REQUEST_TIMEOUT)
 
     def accept(self, plan, iban=IBAN):
         page = self.portal_page(plan, signer="Marie Boulanger", iban=iban, bic="", consent="1")

@@ -12,6 +12,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from .pay_by_bank_common import PDF_REQUEST_TIMEOUT
 from .pay_by_bank_services_common import PayByBankServiceCommon
 
 WEBHOOK_LOGGERS = (
@@ -215,7 +216,7 @@ class ServiceFlows:
         plan.action_propose()
         self.url_open(plan.get_portal_url(), data={"csrf_token": self.plan_csrf(plan), "signer": "Marie Boulanger",
                                                    "iban": "FR76 3000 4000 0312 3456 7890 143", "bic": "",
-                                                   "consent": "1"})
+                                                   "consent": "1"}, timeout=PDF_REQUEST_TIMEOUT)
         plan.invalidate_recordset()
         self.assertEqual(plan.state, "active")
         return plan, invoice
