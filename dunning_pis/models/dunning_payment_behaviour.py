@@ -385,7 +385,7 @@ class DunningPaymentBehaviour(models.Model):
             self.env.cr.execute(SQL(
                 "INSERT INTO dunning_payment_behaviour (%s, date) SELECT *, %s FROM unnest(%s)",
                 SQL(", ").join(map(SQL.identifier, columns)), on_date,
-                SQL(", ").join(SQL("%s::" + kind + "[]", list(values))
+                SQL(", ").join(SQL("%s::%s[]", list(values), SQL(kind))
                                for kind, values in zip(columns.values(), zip(*rows, strict=True), strict=True)),
             ))
         # The companies' rows are rewritten: the table's statistics are brought up to date at once, not when
